@@ -1,0 +1,93 @@
+"""A shared customer-support desk for one brand account on X."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from helpdesk.config import ConfigError, Settings, load_settings
+
+__all__ = ["ConfigError", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _template_folder() -> str:
+    """Top-level templates/ in a checkout; the copy packed into helpdesk/ in a wheel."""
+    packed = PACKAGE_DIR / "templates"
+    if packed.is_dir():
+        return str(packed)
+    return str(PACKAGE_DIR.parent / "templates")
+
+
+def create_app(
+    config: Mapping[str, object] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Build the app: settings -> extensions -> blueprints -> errors and headers."""
+    settings: Settings = load_settings(environ)
+    app = Flask(
+        __name__,
+        template_folder=_template_folder(),
+        instance_path=str(settings.instance_path),
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(settings.to_flask())
+    if config:
+        app.config.from_mapping(config)
+    _init_extensions(app, settings)
+    _register_blueprints(app)
+    from helpdesk import errors, security
+
+    errors.register(app)
+    security.register(app)
+    return app
+
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    from helpdesk import auth_loader, redis_store
+    from helpdesk.database import configure_engine
+    from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from helpdesk.i18n import select_locale, select_timezone
+    from helpdesk.x.client import XClient
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(_migrations_folder()), render_as_batch=True)
+    redis_conn = redis_store.connect(settings.redis_url, settings.instance_path)
+    app.extensions["redis"] = redis_conn
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage_uri(redis_conn))
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    auth_loader.register(login_manager)
+    app.extensions["x_client"] = XClient.from_settings(settings)
+
+
+def _limiter_storage_uri(redis_conn) -> str:  # type: ignore[no-untyped-def]
+    """Flask-Limiter's storage on the same Redis, so limits hold across gunicorn workers."""
+    kwargs = redis_conn.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return f"redis+unix://{kwargs['path']}?db={kwargs.get('db', 0)}"
+    host, port, db_index = kwargs.get("host"), kwargs.get("port"), kwargs.get("db", 0)
+    password = kwargs.get("password")
+    auth = f":{password}@" if password else ""
+    return f"redis://{auth}{host}:{port}/{db_index}"
+
+
+def _migrations_folder() -> Path:
+    packed = PACKAGE_DIR / "migrations"
+    return packed if packed.is_dir() else PACKAGE_DIR.parent / "migrations"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from helpdesk.api.views import bp as api_bp
+
+    app.register_blueprint(api_bp)

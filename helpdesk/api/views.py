@@ -1,0 +1,189 @@
+"""JSON API views: parse -> authorize -> one service call -> JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+
+from helpdesk.api.serializers import iso, mention_json, reply_json
+from helpdesk.errors import ApiError
+from helpdesk.extensions import csrf, limiter
+from helpdesk.models import Role
+from helpdesk.services import employees, health, inbox, replies
+from helpdesk.services.errors import ServiceError, http_status
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, not cookies: nothing for a cross-site form to ride on
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
+    body = {"error": {"code": exc.code, "message": exc.message, **exc.extra}}
+    return jsonify(body), http_status(exc)
+
+
+def token_required(role: Role | None = None) -> Callable:
+    """Require a valid bearer token (and at least `role`)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not request.headers.get("Authorization", "").lower().startswith("bearer "):
+                raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.")
+            if not current_user.is_authenticated:
+                raise ApiError(401, "unauthorized", "The token is invalid, revoked or expired.")
+            if role is not None and not current_user.can(role):
+                raise ApiError(403, "forbidden", f"This needs the {role.value} role.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or 400 invalid_request."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(
+            400, "invalid_request", "Send a JSON object with Content-Type application/json."
+        )
+    return body
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ApiError(400, "invalid_request", f"{name} must be a positive whole number.")
+    return int(raw)
+
+
+@bp.post("/auth/token")
+@limiter.limit("10 per minute; 50 per hour")
+def create_token():  # type: ignore[no-untyped-def]
+    """Exchange an employee number and password for a personal API token."""
+    body = json_body()
+    number, password = body.get("number"), body.get("password")
+    if not isinstance(number, str) or not isinstance(password, str):
+        raise ApiError(400, "invalid_request", "Send number and password as strings.")
+    employee = employees.authenticate(number, password)
+    if employee is None:
+        raise ApiError(401, "invalid_credentials", "Wrong employee number or password.")
+    return jsonify({"token": employees.create_token(employee)}), 201
+
+
+@bp.get("/health")
+def get_health():  # type: ignore[no-untyped-def]
+    """Database, Redis and X reachability, and how fresh ingestion is."""
+    report = health.check()
+    return jsonify(report), 200 if report["db"] == "ok" and report["redis"] == "ok" else 503
+
+
+@bp.get("/mentions")
+@token_required()
+def list_mentions():  # type: ignore[no-untyped-def]
+    """A keyset page of mentions by status."""
+    page = inbox.list_mentions(
+        request.args.get("status") or "open",
+        limit=_int_arg("limit", 50),
+        cursor=request.args.get("cursor"),
+        employee=current_user,
+        search=request.args.get("q"),
+    )
+    return jsonify(
+        {"items": [mention_json(m) for m in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@bp.get("/mentions/<int:mention_id>")
+@token_required()
+def get_mention(mention_id: int):  # type: ignore[no-untyped-def]
+    """One mention with its replies."""
+    mention = inbox.get_mention(mention_id)
+    body = mention_json(mention)
+    body["replies"] = [reply_json(r) for r in inbox.replies_for([mention.id])]
+    return jsonify(body)
+
+
+@bp.post("/mentions/<int:mention_id>/claim")
+@token_required()
+def claim(mention_id: int):  # type: ignore[no-untyped-def]
+    """Claim a mention; 409 already_claimed names who holds it."""
+    return jsonify(mention_json(inbox.claim(mention_id, current_user)))
+
+
+@bp.post("/mentions/<int:mention_id>/release")
+@token_required()
+def release(mention_id: int):  # type: ignore[no-untyped-def]
+    """Drop my claim."""
+    return jsonify(mention_json(inbox.release(mention_id, current_user)))
+
+
+@bp.post("/mentions/<int:mention_id>/replies")
+@token_required()
+def create_reply(mention_id: int):  # type: ignore[no-untyped-def]
+    """Accept a reply for posting (202); 422 guideline_violation lists the findings."""
+    body = json_body()
+    confirm = body.get("confirm_warnings", False)
+    if not isinstance(confirm, bool):
+        raise ApiError(400, "invalid_request", "confirm_warnings must be true or false.")
+    reply = replies.create_reply(
+        mention_id, current_user, body.get("text"), confirm_warnings=confirm
+    )
+    return jsonify({"reply": reply_json(reply)}), 202
+
+
+@bp.post("/replies/preview")
+@token_required()
+def preview_reply():  # type: ignore[no-untyped-def]
+    """The composer's live check: signed text, weighted length, violations; stores nothing."""
+    body = json_body()
+    mention_id = body.get("mention_id")
+    if mention_id is not None and (not isinstance(mention_id, int) or isinstance(mention_id, bool)):
+        raise ApiError(400, "invalid_request", "mention_id must be a whole number.")
+    mention = inbox.get_mention(mention_id) if mention_id is not None else None
+    return jsonify(replies.preview(body.get("text"), current_user, mention).as_dict())
+
+
+@bp.get("/replies/<int:reply_id>")
+@token_required()
+def get_reply(reply_id: int):  # type: ignore[no-untyped-def]
+    """One reply."""
+    return jsonify(reply_json(replies.get_reply(reply_id)))
+
+
+@bp.post("/replies/<int:reply_id>/approve")
+@token_required(Role.SUPERVISOR)
+def approve_reply(reply_id: int):  # type: ignore[no-untyped-def]
+    """A supervisor approves a trainee's reply."""
+    return jsonify({"reply": reply_json(replies.approve(reply_id, current_user))})
+
+
+@bp.post("/replies/<int:reply_id>/reject")
+@token_required(Role.SUPERVISOR)
+def reject_reply(reply_id: int):  # type: ignore[no-untyped-def]
+    """A supervisor rejects a trainee's reply with a reason."""
+    reason = json_body().get("reason")
+    return jsonify({"reply": reply_json(replies.reject(reply_id, current_user, reason))})
+
+
+@bp.post("/mentions/<int:mention_id>/dismiss")
+@token_required()
+def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
+    """Close a mention without a reply, with a reason."""
+    reason = json_body().get("reason")
+    return jsonify(mention_json(inbox.dismiss(mention_id, current_user, reason)))
+
+
+@bp.get("/time")
+def server_time():  # type: ignore[no-untyped-def]
+    """The server's clock, so clients can show ages consistently."""
+    from helpdesk.models.types import utcnow
+
+    return jsonify({"now": iso(utcnow()), "timezone": current_app.config["HELPDESK"].timezone})

@@ -1,0 +1,203 @@
+"""Typed settings read from the environment, validated in create_app with one-line errors."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from helpdesk.x.text import validate_signature_format
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the helpdesk, with its environment name in `env` metadata."""
+
+    instance_path: Path = field(metadata={"env": "HELPDESK_INSTANCE"})
+    database_url: str = field(metadata={"env": "DATABASE_URL"})
+    redis_url: str | None = field(metadata={"env": "REDIS_URL"})
+    secret_key: str = field(metadata={"env": "SECRET_KEY"}, repr=False)
+    x_api_base_url: str | None = field(metadata={"env": "X_API_BASE_URL"})
+    x_bearer_token: str | None = field(metadata={"env": "X_BEARER_TOKEN"}, repr=False)
+    x_consumer_key: str | None = field(metadata={"env": "X_CONSUMER_KEY"}, repr=False)
+    x_consumer_secret: str | None = field(metadata={"env": "X_CONSUMER_SECRET"}, repr=False)
+    x_access_token: str | None = field(metadata={"env": "X_ACCESS_TOKEN"}, repr=False)
+    x_access_token_secret: str | None = field(metadata={"env": "X_ACCESS_TOKEN_SECRET"}, repr=False)
+    x_timeout_seconds: float = field(metadata={"env": "HELPDESK_X_TIMEOUT_SECONDS"})
+    ingest_interval_seconds: int = field(metadata={"env": "HELPDESK_INGEST_INTERVAL_SECONDS"})
+    sla_normal_seconds: int = field(metadata={"env": "HELPDESK_SLA_NORMAL_SECONDS"})
+    sla_high_seconds: int = field(metadata={"env": "HELPDESK_SLA_HIGH_SECONDS"})
+    claim_ttl_seconds: int = field(metadata={"env": "HELPDESK_CLAIM_TTL_SECONDS"})
+    signature_format: str = field(metadata={"env": "HELPDESK_SIGNATURE"})
+    timezone: str = field(metadata={"env": "HELPDESK_TIMEZONE"})
+    post_max_attempts: int = field(metadata={"env": "HELPDESK_POST_MAX_ATTEMPTS"})
+    posting_grace_seconds: int = field(metadata={"env": "HELPDESK_POSTING_GRACE_SECONDS"})
+    mentions_window: int = field(metadata={"env": "HELPDESK_MENTIONS_WINDOW"})
+
+    def to_flask(self) -> dict[str, object]:
+        """The Flask config keys derived from these settings."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "HELPDESK": self,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "BABEL_DEFAULT_TIMEZONE": "UTC",
+        }
+
+
+DEFAULTS: dict[str, str] = {
+    "HELPDESK_INSTANCE": "instance",
+    "HELPDESK_X_TIMEOUT_SECONDS": "10",
+    "HELPDESK_INGEST_INTERVAL_SECONDS": "15",
+    "HELPDESK_SLA_NORMAL_SECONDS": "3600",
+    "HELPDESK_SLA_HIGH_SECONDS": "900",
+    "HELPDESK_CLAIM_TTL_SECONDS": "600",
+    "HELPDESK_SIGNATURE": " ^{number}",
+    "HELPDESK_TIMEZONE": "Asia/Tokyo",
+    "HELPDESK_POST_MAX_ATTEMPTS": "5",
+    "HELPDESK_POSTING_GRACE_SECONDS": "60",
+    "HELPDESK_MENTIONS_WINDOW": "800",
+}
+
+
+def engine_options(database_url: str) -> dict[str, object]:
+    """Engine options per backend: SQLite waits for the write lock instead of failing."""
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than 0, got {value}")
+    return value
+
+
+def _positive_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0:
+        raise ConfigError(f"{name} must be greater than 0, got {raw}")
+    return value
+
+
+def _database_url(raw: str) -> str:
+    scheme = urlsplit(raw).scheme
+    if scheme == "postgres" or scheme == "postgresql" or scheme == "postgresql+psycopg2":
+        # One driver everywhere: psycopg 3.
+        return "postgresql+psycopg" + raw[len(scheme) :]
+    if scheme in ("sqlite", "postgresql+psycopg"):
+        return raw
+    raise ConfigError(
+        f"DATABASE_URL must start with sqlite:/// or postgresql://, got {scheme or raw!r}"
+    )
+
+
+def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or not (parts.netloc or parts.path):
+        raise ConfigError(f"{name} must be a {' or '.join(schemes)} URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _secret_key(instance: Path, raw: str | None) -> str:
+    """SECRET_KEY from the environment, else one kept in the instance folder."""
+    if raw:
+        if len(raw) < 16:
+            raise ConfigError("SECRET_KEY must be at least 16 characters long")
+        return raw
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raises ConfigError naming the first bad one."""
+    env = {**DEFAULTS, **{k: v for k, v in (environ or os.environ).items() if v != ""}}
+    instance = Path(env["HELPDESK_INSTANCE"]).resolve()
+    if instance.exists() and not instance.is_dir():
+        raise ConfigError(f"HELPDESK_INSTANCE must be a folder, {instance} is a file")
+    database_url = _database_url(
+        env.get("DATABASE_URL") or f"sqlite:///{instance / 'helpdesk.sqlite3'}"
+    )
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    redis_url = env.get("REDIS_URL")
+    if redis_url:
+        _url("REDIS_URL", redis_url, ("redis", "rediss", "unix"))
+    base_url = env.get("X_API_BASE_URL")
+    if base_url:
+        base_url = _url("X_API_BASE_URL", base_url, ("http", "https"))
+    tz = env["HELPDESK_TIMEZONE"]
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"HELPDESK_TIMEZONE {tz!r} is not a known time zone") from None
+    try:
+        signature = validate_signature_format(env["HELPDESK_SIGNATURE"])
+    except ValueError as exc:
+        raise ConfigError(f"HELPDESK_SIGNATURE: {exc}") from None
+    return Settings(
+        instance_path=instance,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=_secret_key(instance, env.get("SECRET_KEY")),
+        x_api_base_url=base_url,
+        x_bearer_token=env.get("X_BEARER_TOKEN"),
+        x_consumer_key=env.get("X_CONSUMER_KEY"),
+        x_consumer_secret=env.get("X_CONSUMER_SECRET"),
+        x_access_token=env.get("X_ACCESS_TOKEN"),
+        x_access_token_secret=env.get("X_ACCESS_TOKEN_SECRET"),
+        x_timeout_seconds=_positive_float(
+            "HELPDESK_X_TIMEOUT_SECONDS", env["HELPDESK_X_TIMEOUT_SECONDS"]
+        ),
+        ingest_interval_seconds=_positive_int(
+            "HELPDESK_INGEST_INTERVAL_SECONDS", env["HELPDESK_INGEST_INTERVAL_SECONDS"]
+        ),
+        sla_normal_seconds=_positive_int(
+            "HELPDESK_SLA_NORMAL_SECONDS", env["HELPDESK_SLA_NORMAL_SECONDS"]
+        ),
+        sla_high_seconds=_positive_int(
+            "HELPDESK_SLA_HIGH_SECONDS", env["HELPDESK_SLA_HIGH_SECONDS"]
+        ),
+        claim_ttl_seconds=_positive_int(
+            "HELPDESK_CLAIM_TTL_SECONDS", env["HELPDESK_CLAIM_TTL_SECONDS"]
+        ),
+        signature_format=signature,
+        timezone=tz,
+        post_max_attempts=_positive_int(
+            "HELPDESK_POST_MAX_ATTEMPTS", env["HELPDESK_POST_MAX_ATTEMPTS"]
+        ),
+        posting_grace_seconds=_positive_int(
+            "HELPDESK_POSTING_GRACE_SECONDS", env["HELPDESK_POSTING_GRACE_SECONDS"]
+        ),
+        mentions_window=_positive_int("HELPDESK_MENTIONS_WINDOW", env["HELPDESK_MENTIONS_WINDOW"]),
+    )
+
+
+def setting_names() -> list[str]:
+    """Every environment variable the helpdesk reads, for the README and --help."""
+    return [f.metadata["env"] for f in fields(Settings)]

@@ -1,0 +1,25 @@
+"""SQLAlchemy 2.0 typed models: employees, accounts, mentions, replies, ingest runs, audit."""
+
+from helpdesk.models.accounts import BrandAccount, XUser
+from helpdesk.models.audit import AuditEvent
+from helpdesk.models.employees import ApiToken, Employee, Role
+from helpdesk.models.ingest import IngestOutcome, IngestRun
+from helpdesk.models.mentions import Mention, MentionStatus, Priority
+from helpdesk.models.replies import LIVE_REPLY_STATUSES, Reply, ReplyStatus
+
+__all__ = [
+    "LIVE_REPLY_STATUSES",
+    "ApiToken",
+    "AuditEvent",
+    "BrandAccount",
+    "Employee",
+    "IngestOutcome",
+    "IngestRun",
+    "Mention",
+    "MentionStatus",
+    "Priority",
+    "Reply",
+    "ReplyStatus",
+    "Role",
+    "XUser",
+]

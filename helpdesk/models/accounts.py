@@ -1,0 +1,38 @@
+"""X accounts: the brand account we answer from, and the customers who mention it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpdesk.extensions import db
+from helpdesk.models.types import UTCDateTime, utcnow
+
+
+class BrandAccount(db.Model):
+    """The brand's X account, found with GET /2/users/me; holds the ingest cursor."""
+
+    __tablename__ = "brand_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    x_user_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    username: Mapped[str] = mapped_column(sa.String(50))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    ingest_cursor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    last_ingest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class XUser(db.Model):
+    """A customer on X; username and name stay empty when X could not hydrate the user."""
+
+    __tablename__ = "x_users"
+
+    x_user_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(sa.String(50), index=True)
+    name: Mapped[str | None] = mapped_column(sa.String(100))
+    profile_image_url: Mapped[str | None] = mapped_column(sa.String(500))
+    followers_count: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,72 @@
+"""Mentions of the brand account: stored once per tweet id, never deleted, always accounted for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.extensions import db
+from helpdesk.models.accounts import XUser
+from helpdesk.models.employees import Employee
+from helpdesk.models.types import UTCDateTime, str_enum, utcnow
+
+
+class MentionStatus(StrEnum):
+    """Where a mention stands; every stored mention is in exactly one of these."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    ANSWERED_ELSEWHERE = "answered_elsewhere"
+    DISMISSED = "dismissed"
+
+
+class Priority(StrEnum):
+    """How fast a mention must get its first response."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class Mention(db.Model):
+    """A customer's tweet that mentions the brand."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (
+        sa.Index("ix_mentions_status_id", "status", "id"),
+        sa.Index("ix_mentions_author_tweet", "author_x_id", "tweet_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tweet_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    brand_account_id: Mapped[int] = mapped_column(sa.ForeignKey("brand_accounts.id"))
+    author_x_id: Mapped[int] = mapped_column(sa.ForeignKey("x_users.x_user_id"))
+    conversation_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    in_reply_to_tweet_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    is_quote: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(sa.Text)
+    lang: Mapped[str | None] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[MentionStatus] = mapped_column(
+        str_enum(MentionStatus, 24), default=MentionStatus.OPEN
+    )
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, 16), default=Priority.NORMAL)
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employees.id"))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employees.id"))
+    close_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[XUser] = relationship(lazy="joined")
+    claimed_by: Mapped[Employee | None] = relationship(foreign_keys=[claimed_by_id])
+    closed_by: Mapped[Employee | None] = relationship(foreign_keys=[closed_by_id])
+
+    def claim_holder(self, now: datetime) -> Employee | None:
+        """Who holds a live claim on this mention at `now`, if anyone."""
+        if self.claimed_by_id and self.claim_expires_at and self.claim_expires_at > now:
+            return self.claimed_by
+        return None

@@ -1,0 +1,69 @@
+"""Replies: the outbox rows that carry an employee's answer to X exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.extensions import db
+from helpdesk.models.employees import Employee
+from helpdesk.models.mentions import Mention
+from helpdesk.models.types import UTCDateTime, str_enum, utcnow
+
+
+class ReplyStatus(StrEnum):
+    """The outbox states; `posting` with an error means the outcome is being reconciled."""
+
+    PENDING_APPROVAL = "pending_approval"
+    QUEUED = "queued"
+    POSTING = "posting"
+    POSTED = "posted"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+
+LIVE_REPLY_STATUSES = (
+    ReplyStatus.PENDING_APPROVAL,
+    ReplyStatus.QUEUED,
+    ReplyStatus.POSTING,
+    ReplyStatus.POSTED,
+)
+_LIVE_SQL = "status IN ('pending_approval', 'queued', 'posting', 'posted')"
+
+
+class Reply(db.Model):
+    """One answer to one mention, posted from the brand account with the author's signature."""
+
+    __tablename__ = "replies"
+    __table_args__ = (
+        # One live reply per mention: a double submit cannot make two posts.
+        sa.Index(
+            "uq_replies_live_mention",
+            "mention_id",
+            unique=True,
+            sqlite_where=sa.text(_LIVE_SQL),
+            postgresql_where=sa.text(_LIVE_SQL),
+        ),
+        sa.Index("ix_replies_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mention_id: Mapped[int] = mapped_column(sa.ForeignKey("mentions.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("employees.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ReplyStatus] = mapped_column(str_enum(ReplyStatus, 24))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    outcome_unknown: Mapped[bool] = mapped_column(default=False)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    x_tweet_id: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employees.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    mention: Mapped[Mention] = relationship()
+    author: Mapped[Employee] = relationship(foreign_keys=[author_id], lazy="joined")

@@ -1,0 +1,77 @@
+"""Enqueue jobs by dotted name with the JSON serializer; helpdesk never imports workers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+INGEST = "ingest"
+OUTBOUND = "outbound"
+DEFAULT = "default"
+QUEUE_NAMES = (INGEST, OUTBOUND, DEFAULT)
+
+
+def get_queue(name: str) -> Queue:
+    """The named queue on this app's Redis, JSON-serialized (pickle from Redis runs code)."""
+    return Queue(name, connection=current_app.extensions["redis"], serializer=JSONSerializer)
+
+
+def enqueue_post_reply(reply_id: int, *, at: datetime | None = None) -> None:
+    """Queue the job that posts one reply; one job per reply id however often it is asked."""
+    queue = get_queue(OUTBOUND)
+    options = {
+        "args": (reply_id,),
+        "job_id": f"post_reply-{reply_id}",
+        "unique": True,
+        "job_timeout": 120,
+        "result_ttl": 0,
+        "failure_ttl": 24 * 3600,
+        "retry": Retry(max=3, interval=[10, 30, 60]),
+    }
+    for _ in range(2):
+        try:
+            if at is None:
+                queue.enqueue("workers.jobs.post_reply", **options)
+            else:
+                queue.enqueue_at(at, "workers.jobs.post_reply", **options)
+            return
+        except DuplicateJobError:
+            # Queued, scheduled or running: the unique id is the point. A finished or failed
+            # job only lingers for its TTL, so clear it and enqueue once more.
+            if not _clear_finished(queue, options["job_id"]):
+                return
+
+
+_FINISHED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED}
+
+
+def _clear_finished(queue: Queue, job_id: str) -> bool:
+    """Delete a job that has run to an end; False when it is still waiting or running."""
+    try:
+        job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+    except NoSuchJobError:
+        return True
+    if job.get_status(refresh=False) in _FINISHED:
+        job.delete()
+        return True
+    return False
+
+
+def enqueue_ingest(account_id: int | None = None, *, at: datetime | None = None) -> None:
+    """Queue an ingest pass (the job itself takes the per-account lock)."""
+    queue = get_queue(INGEST)
+    options = {
+        "args": (account_id,),
+        "job_timeout": 600,
+        "result_ttl": 300,
+        "failure_ttl": 24 * 3600,
+    }
+    if at is None:
+        queue.enqueue("workers.jobs.ingest_mentions", **options)
+    else:
+        queue.enqueue_at(at, "workers.jobs.ingest_mentions", **options)

@@ -1,0 +1,1 @@
+"""Domain services: the only place that commits."""

@@ -1,0 +1,236 @@
+"""The inbox: listing mentions, atomic claims with expiry, release and dismiss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from helpdesk.extensions import db
+from helpdesk.models import Employee, Mention, MentionStatus, Reply, Role
+from helpdesk.models.types import utcnow
+from helpdesk.services import audit
+from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+LIST_FILTERS = ("open", "answered", "escalated", "dismissed", "all", "mine")
+MAX_PAGE = 200
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class MentionPage:
+    """One keyset page of mentions."""
+
+    items: list[Mention]
+    next_cursor: str | None
+
+
+def _claim_free(now: datetime, employee_id: int) -> sa.ColumnElement[bool]:
+    """Unclaimed, claim expired, or already mine."""
+    return sa.or_(
+        Mention.claimed_by_id.is_(None),
+        Mention.claim_expires_at <= now,
+        Mention.claimed_by_id == employee_id,
+    )
+
+
+def get_mention(mention_id: int) -> Mention:
+    """One mention, or NotFound."""
+    mention = db.session.get(Mention, mention_id)
+    if mention is None:
+        raise NotFound(f"No mention {mention_id}.")
+    return mention
+
+
+def _explain_refusal(mention_id: int, now: datetime) -> Conflict | NotFound:
+    """Why a conditional update touched nothing: gone, closed, or someone else's claim."""
+    db.session.rollback()
+    mention = db.session.get(Mention, mention_id)
+    if mention is None:
+        return NotFound(f"No mention {mention_id}.")
+    if mention.status is not MentionStatus.OPEN:
+        return Conflict(f"This mention is already {mention.status.value}.", code="not_open")
+    holder = mention.claim_holder(now)
+    number = holder.number if holder else None
+    return Conflict(
+        f"Employee {number} is working on this mention.", code="already_claimed", claimed_by=number
+    )
+
+
+def claim(mention_id: int, employee: Employee) -> Mention:
+    """Take the claim in one conditional UPDATE; 409 naming the holder when someone has it."""
+    now = utcnow()
+    ttl = current_app.config["HELPDESK"].claim_ttl_seconds
+    result = db.session.execute(
+        sa.update(Mention)
+        .where(
+            Mention.id == mention_id,
+            Mention.status == MentionStatus.OPEN,
+            _claim_free(now, employee.id),
+        )
+        .values(claimed_by_id=employee.id, claim_expires_at=now + timedelta(seconds=ttl))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _explain_refusal(mention_id, now)
+    audit.record("mention.claimed", "mention", mention_id, actor=employee)
+    db.session.commit()
+    return get_mention(mention_id)
+
+
+def release(mention_id: int, employee: Employee) -> Mention:
+    """Drop my claim (a supervisor may drop anyone's)."""
+    condition = [Mention.id == mention_id]
+    if not employee.can(Role.SUPERVISOR):
+        condition.append(Mention.claimed_by_id == employee.id)
+    result = db.session.execute(
+        sa.update(Mention)
+        .where(*condition)
+        .values(claimed_by_id=None, claim_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        mention = get_mention(mention_id)
+        holder = mention.claim_holder(utcnow())
+        if holder is not None:
+            raise Forbidden(f"The claim belongs to employee {holder.number}.", code="not_yours")
+        return mention  # nothing to release
+    audit.record("mention.released", "mention", mention_id, actor=employee)
+    db.session.commit()
+    return get_mention(mention_id)
+
+
+def clean_reason(reason: object) -> str:
+    """A required free-text reason: 1 to 500 characters after trimming."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise InvalidInput("Give a reason.", code="reason_required")
+    if len(text) > MAX_REASON:
+        raise InvalidInput(
+            f"A reason can be at most {MAX_REASON} characters.", code="reason_too_long"
+        )
+    return text
+
+
+def dismiss(mention_id: int, employee: Employee, reason: object) -> Mention:
+    """Close an open mention without a reply, recording who and why."""
+    if not employee.can(Role.AGENT):
+        raise Forbidden("Trainees cannot dismiss mentions; ask a supervisor.")
+    text = clean_reason(reason)
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Mention)
+        .where(
+            Mention.id == mention_id,
+            Mention.status == MentionStatus.OPEN,
+            _claim_free(now, employee.id),
+            ~sa.exists().where(Reply.mention_id == Mention.id, Reply.status == "pending_approval"),
+        )
+        .values(
+            status=MentionStatus.DISMISSED,
+            closed_by_id=employee.id,
+            close_reason=text,
+            closed_at=now,
+            claimed_by_id=None,
+            claim_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _explain_refusal(mention_id, now)
+    audit.record("mention.dismissed", "mention", mention_id, actor=employee, reason=text)
+    db.session.commit()
+    return get_mention(mention_id)
+
+
+def _parse_cursor(cursor: str | None) -> int | None:
+    if cursor in (None, ""):
+        return None
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise InvalidInput("cursor must be a value returned as next_cursor.", code="invalid_cursor")
+    return int(cursor)
+
+
+def list_mentions(
+    status: str = "open",
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    employee: Employee | None = None,
+    search: str | None = None,
+    newest_first: bool | None = None,
+) -> MentionPage:
+    """A keyset page of mentions; open ones oldest first, the rest newest first by default."""
+    if status not in LIST_FILTERS:
+        raise InvalidInput(
+            f"status must be one of {', '.join(LIST_FILTERS)}.", code="invalid_status"
+        )
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", code="invalid_limit")
+    after = _parse_cursor(cursor)
+    if newest_first is None:
+        newest_first = status not in ("open", "mine", "escalated")
+    query = sa.select(Mention).options(selectinload(Mention.claimed_by))
+    now = utcnow()
+    if status == "open":
+        query = query.where(Mention.status == MentionStatus.OPEN)
+    elif status == "answered":
+        query = query.where(
+            Mention.status.in_([MentionStatus.ANSWERED, MentionStatus.ANSWERED_ELSEWHERE])
+        )
+    elif status == "dismissed":
+        query = query.where(Mention.status == MentionStatus.DISMISSED)
+    elif status == "escalated":
+        query = query.where(Mention.status == MentionStatus.OPEN, Mention.escalated_at.is_not(None))
+    elif status == "mine":
+        if employee is None:
+            raise InvalidInput("status=mine needs a signed-in employee.")
+        query = query.where(
+            Mention.status == MentionStatus.OPEN,
+            Mention.claimed_by_id == employee.id,
+            Mention.claim_expires_at > now,
+        )
+    if search:
+        needle = f"%{search.strip()[:100].replace('%', '').replace('_', '')}%"
+        from helpdesk.models import XUser
+
+        query = query.join(Mention.author).where(
+            sa.or_(
+                Mention.text.ilike(needle), XUser.username.ilike(needle), XUser.name.ilike(needle)
+            )
+        )
+    if after is not None:
+        query = query.where(Mention.id < after if newest_first else Mention.id > after)
+    query = query.order_by(Mention.id.desc() if newest_first else Mention.id).limit(limit + 1)
+    rows = list(db.session.scalars(query))
+    more = len(rows) > limit
+    items = rows[:limit]
+    return MentionPage(items=items, next_cursor=str(items[-1].id) if more and items else None)
+
+
+def conversation(mention: Mention, limit: int = 50) -> list[Mention]:
+    """The customer's other mentions in this conversation or by the same author, oldest first."""
+    query = (
+        sa.select(Mention)
+        .where(
+            Mention.id != mention.id,
+            sa.or_(
+                Mention.conversation_id == mention.conversation_id,
+                Mention.author_x_id == mention.author_x_id,
+            ),
+        )
+        .order_by(Mention.tweet_id.desc())
+        .limit(limit)
+    )
+    return list(reversed(db.session.scalars(query).all()))
+
+
+def replies_for(mention_ids: list[int]) -> list[Reply]:
+    """Replies to these mentions, oldest first."""
+    if not mention_ids:
+        return []
+    query = sa.select(Reply).where(Reply.mention_id.in_(mention_ids)).order_by(Reply.id)
+    return list(db.session.scalars(query))

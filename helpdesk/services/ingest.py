@@ -1,0 +1,273 @@
+"""Ingest mentions: page through X since the cursor, upsert, then advance the cursor."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from helpdesk.extensions import db
+from helpdesk.models import BrandAccount, IngestOutcome, IngestRun, Mention, XUser
+from helpdesk.models.types import utcnow
+from helpdesk.services.brand import get_brand_account, x_client
+from helpdesk.x.errors import XError, XRateLimited
+from helpdesk.x.models import TweetPage, XTweet
+
+logger = logging.getLogger(__name__)
+
+LOCK_SECONDS = 600
+PAUSE_KEY = "helpdesk:ingest:paused-until:{account_id}"
+LOCK_KEY = "helpdesk:ingest:lock:{account_id}"
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest call did, small enough to be a job result."""
+
+    run_id: int | None = None
+    outcome: str = IngestOutcome.OK.value
+    pages: int = 0
+    fetched: int = 0
+    inserted: int = 0
+    gap_detected: bool = False
+    gap_repaired: bool = False
+    retry_at: str | None = None
+    skipped: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-friendly dict."""
+        return asdict(self)
+
+
+def _insert(table: sa.Table):  # type: ignore[no-untyped-def]
+    """A dialect INSERT that knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def mention_rows(page: TweetPage, account: BrandAccount) -> tuple[list[dict], list[dict]]:
+    """Mention rows and author rows for a page, leaving out the brand's own posts and retweets."""
+    mentions: list[dict] = []
+    authors: dict[int, dict] = {}
+    now = utcnow()
+    for tweet in page.tweets:
+        if tweet.is_retweet or tweet.author_id in (None, account.x_user_id):
+            continue
+        mentions.append(_mention_row(tweet, account.id, now))
+        user = page.users.get(tweet.author_id)
+        authors[tweet.author_id] = {
+            "x_user_id": tweet.author_id,
+            "username": user.username if user else None,
+            "name": user.name if user else None,
+            "profile_image_url": user.profile_image_url if user else None,
+            "followers_count": user.followers_count if user else None,
+            "updated_at": now,
+        }
+    return mentions, list(authors.values())
+
+
+def _mention_row(tweet: XTweet, account_id: int, now: datetime) -> dict:
+    return {
+        "tweet_id": tweet.id,
+        "brand_account_id": account_id,
+        "author_x_id": tweet.author_id,
+        "conversation_id": tweet.conversation_id or tweet.id,
+        "in_reply_to_tweet_id": tweet.referenced("replied_to"),
+        "is_quote": tweet.referenced("quoted") is not None,
+        "text": tweet.text,
+        "lang": tweet.lang,
+        "created_at": tweet.created_at or now,
+        "ingested_at": now,
+        "status": "open",
+        "priority": "normal",
+    }
+
+
+def upsert_mentions(mentions: list[dict], authors: list[dict]) -> int:
+    """Store authors then mentions in two statements each; returns how many mentions were new."""
+    if not mentions:
+        return 0
+    users = XUser.__table__
+    known = [a for a in authors if a["username"] is not None]
+    unknown = [a for a in authors if a["username"] is None]
+    if known:
+        stmt = _insert(users).values(known)
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[users.c.x_user_id],
+                set_={
+                    col: stmt.excluded[col]
+                    for col in ("username", "name", "profile_image_url", "followers_count")
+                }
+                | {"updated_at": stmt.excluded.updated_at},
+            )
+        )
+    if unknown:  # X could not hydrate them (suspended, deleted): keep what we knew
+        db.session.execute(_insert(users).values(unknown).on_conflict_do_nothing())
+    result = db.session.execute(
+        _insert(Mention.__table__)
+        .values(mentions)
+        .on_conflict_do_nothing(index_elements=["tweet_id"])
+        .returning(Mention.__table__.c.id)
+    )
+    return len(result.all())
+
+
+def _store_page(page: TweetPage, account: BrandAccount) -> int:
+    """Upsert one page in its own transaction; safe to repeat (the cursor has not moved)."""
+    mentions, authors = mention_rows(page, account)
+    inserted = upsert_mentions(mentions, authors)
+    db.session.commit()
+    return inserted
+
+
+def _walk(
+    fetch: Callable[[str | None], TweetPage], account: BrandAccount, run: IngestRun
+) -> tuple[int, int | None, int | None]:
+    """Follow next_token to the end, storing each page; returns (fetched, newest, oldest)."""
+    token: str | None = None
+    fetched, newest, oldest = 0, None, None
+    while True:
+        page = fetch(token)
+        run.pages += 1
+        fetched += len(page.tweets)
+        ids = [t.id for t in page.tweets]
+        if ids:
+            newest = max(ids + ([newest] if newest else []))
+            oldest = min(ids + ([oldest] if oldest else []))
+        run.inserted += _store_page(page, account)
+        if page.partial_errors:
+            logger.info("mentions page had partial errors: %s", "; ".join(page.partial_errors))
+        token = page.next_token
+        if not token:
+            return fetched, newest, oldest
+
+
+def _repair_gap(account: BrandAccount, run: IngestRun, since_id: int, until_id: int) -> None:
+    """Fill (since_id, until_id) from search/recent, which reaches past the 800 window."""
+    client = x_client()
+    query = f"@{account.username}"
+    fetched, _, _ = _walk(
+        lambda token: client.search_recent_page(
+            query, since_id=since_id, until_id=until_id, next_token=token
+        ),
+        account,
+        run,
+    )
+    run.gap_fetched += fetched
+    run.gap_repaired = True
+
+
+def _repair_old_gaps(account: BrandAccount, run: IngestRun) -> None:
+    """Retry earlier gaps that could not be filled (search reaches 7 days back)."""
+    pending = db.session.scalars(
+        sa.select(IngestRun).where(
+            IngestRun.brand_account_id == account.id,
+            IngestRun.gap_detected.is_(True),
+            IngestRun.gap_repaired.is_(False),
+            IngestRun.id != run.id,
+        )
+    ).all()
+    for old in pending:
+        if old.cursor_before is None or old.oldest_id is None:
+            continue
+        _repair_gap(account, old, old.cursor_before, old.oldest_id)
+        db.session.commit()
+
+
+def ingest_mentions(account_id: int | None = None) -> IngestSummary:
+    """One full ingestion pass for the brand account; a concurrent pass returns at once."""
+    account = get_brand_account(account_id)
+    redis = current_app.extensions["redis"]
+    paused = redis.get(PAUSE_KEY.format(account_id=account.id))
+    if paused and float(paused) > time.time():
+        retry_at = datetime.fromtimestamp(float(paused), UTC).isoformat()
+        return IngestSummary(outcome="skipped", skipped="rate_limited", retry_at=retry_at)
+    lock = redis.lock(LOCK_KEY.format(account_id=account.id), timeout=LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        return IngestSummary(outcome="skipped", skipped="another run holds the lock")
+    try:
+        return _run(account)
+    finally:
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001 - the lock expired; the run is already recorded
+            logger.warning("ingest lock for account %s expired before release", account.id)
+
+
+def _run(account: BrandAccount) -> IngestSummary:
+    started = time.monotonic()
+    run = IngestRun(brand_account_id=account.id, cursor_before=account.ingest_cursor)
+    db.session.add(run)
+    db.session.commit()
+    client = x_client()
+    window = current_app.config["HELPDESK"].mentions_window
+    try:
+        fetched, newest, oldest = _walk(
+            lambda token: client.mentions_page(
+                account.x_user_id, since_id=account.ingest_cursor, pagination_token=token
+            ),
+            account,
+            run,
+        )
+        run.fetched, run.newest_id, run.oldest_id = fetched, newest, oldest
+        if account.ingest_cursor is not None and oldest is not None and fetched >= window:
+            # X served a full window: older mentions since the cursor may have been cut off.
+            run.gap_detected = True
+            _repair_gap(account, run, account.ingest_cursor, oldest)
+        _repair_old_gaps(account, run)
+    except XRateLimited as exc:
+        return _finish(run, account, started, IngestOutcome.RATE_LIMITED, exc, retry=exc.reset_at)
+    except XError as exc:
+        _finish(run, account, started, IngestOutcome.FAILED, exc)
+        raise
+    except Exception as exc:
+        db.session.rollback()
+        _finish(run, account, started, IngestOutcome.FAILED, exc)
+        raise
+    return _finish(run, account, started, IngestOutcome.OK, None)
+
+
+def _finish(
+    run: IngestRun,
+    account: BrandAccount,
+    started: float,
+    outcome: IngestOutcome,
+    error: Exception | None,
+    retry: datetime | None = None,
+) -> IngestSummary:
+    """Record the run's end; only a complete pass advances the cursor, in the same commit."""
+    run.outcome = outcome
+    run.finished_at = utcnow()
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    if error is not None:
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+    if outcome is IngestOutcome.OK:
+        if run.newest_id and (account.ingest_cursor or 0) < run.newest_id:
+            account.ingest_cursor = run.newest_id
+        account.last_ingest_at = run.finished_at
+    run.cursor_after = account.ingest_cursor
+    if outcome is IngestOutcome.RATE_LIMITED:
+        run.retry_at = retry or utcnow()
+        current_app.extensions["redis"].set(
+            PAUSE_KEY.format(account_id=account.id),
+            run.retry_at.timestamp(),
+            exat=int(run.retry_at.timestamp()) + 1,
+        )
+    db.session.commit()
+    return IngestSummary(
+        run_id=run.id,
+        outcome=outcome.value,
+        pages=run.pages,
+        fetched=run.fetched,
+        inserted=run.inserted,
+        gap_detected=run.gap_detected,
+        gap_repaired=run.gap_repaired,
+        retry_at=run.retry_at.isoformat() if run.retry_at else None,
+    )

@@ -1,0 +1,220 @@
+"""The outbox worker side: post a queued reply once, reconcile unknown outcomes, sweep."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from helpdesk import queue
+from helpdesk.extensions import db
+from helpdesk.models import Mention, MentionStatus, Reply, ReplyStatus
+from helpdesk.models.types import utcnow
+from helpdesk.services import audit
+from helpdesk.services.brand import get_brand_account, x_client
+from helpdesk.services.replies import retry_delay, same_text
+from helpdesk.x.errors import XAmbiguous, XDuplicateContent, XError, XRateLimited, XRejected
+
+logger = logging.getLogger(__name__)
+
+REQUEUE_AFTER = timedelta(minutes=1)
+
+
+def _move(reply: Reply, src: ReplyStatus, **values: object) -> bool:
+    """Conditional state change from `src` at the attempt count we saw; False if we lost a race."""
+    result = db.session.execute(
+        sa.update(Reply)
+        .where(Reply.id == reply.id, Reply.status == src, Reply.attempts == reply.attempts)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _mark_posted(reply: Reply, tweet_id: int, how: str) -> None:
+    if _move(
+        reply,
+        ReplyStatus.POSTING,
+        status=ReplyStatus.POSTED,
+        x_tweet_id=tweet_id,
+        posted_at=utcnow(),
+        outcome_unknown=False,
+        last_error=None,
+    ):
+        audit.record("reply.posted", "reply", reply.id, x_tweet_id=str(tweet_id), how=how)
+    db.session.commit()
+
+
+def _mark_failed(reply: Reply, error: str) -> None:
+    """Give up: the reply shows as failed and its mention is open again to be answered."""
+    if _move(
+        reply,
+        ReplyStatus.POSTING,
+        status=ReplyStatus.FAILED,
+        last_error=error[:2000],
+        outcome_unknown=False,
+    ):
+        db.session.execute(
+            sa.update(Mention)
+            .where(Mention.id == reply.mention_id, Mention.status == MentionStatus.ANSWERED)
+            .values(status=MentionStatus.OPEN)
+            .execution_options(synchronize_session=False)
+        )
+        audit.record("reply.failed", "reply", reply.id, error=error[:500])
+    db.session.commit()
+
+
+def _requeue(reply: Reply, error: str, *, refund: bool, at: datetime | None = None) -> None:
+    """Back to queued for a later try; a rate limit refunds the attempt it did not use."""
+    when = at or utcnow() + retry_delay(reply.attempts)
+    moved = _move(
+        reply,
+        ReplyStatus.POSTING,
+        status=ReplyStatus.QUEUED,
+        last_error=error[:2000],
+        not_before=when,
+        outcome_unknown=False,
+        attempts=reply.attempts - 1 if refund else reply.attempts,
+    )
+    db.session.commit()
+    if moved:
+        queue.enqueue_post_reply(reply.id, at=when)
+
+
+def _mark_unknown(reply: Reply, error: str) -> None:
+    """The post may exist: leave it `posting` for reconciliation, never a blind retry."""
+    _move(reply, ReplyStatus.POSTING, outcome_unknown=True, last_error=error[:2000])
+    db.session.commit()
+
+
+def post_reply(reply_id: int) -> dict[str, object]:
+    """Post one queued reply to X; every outcome is recorded before this returns or raises."""
+    reply = db.session.get(Reply, reply_id)
+    if reply is None or reply.status is not ReplyStatus.QUEUED:
+        return {"reply_id": reply_id, "skipped": reply.status.value if reply else "missing"}
+    now = utcnow()
+    if reply.not_before and reply.not_before > now:
+        db.session.rollback()
+        queue.enqueue_post_reply(reply_id, at=reply.not_before)
+        return {"reply_id": reply_id, "held_until": reply.not_before.isoformat()}
+    if not _move(
+        reply,
+        ReplyStatus.QUEUED,
+        status=ReplyStatus.POSTING,
+        attempts=reply.attempts + 1,
+        not_before=None,
+    ):
+        db.session.rollback()
+        return {"reply_id": reply_id, "skipped": "taken by another worker"}
+    db.session.commit()  # `posting` is on disk before X is called
+    db.session.refresh(reply)
+    tweet_id, text = reply.mention.tweet_id, reply.text
+    db.session.expunge(reply)  # a frozen snapshot: every later update is conditional on it
+    db.session.rollback()  # no transaction (or SQLite lock) held across the network call
+    try:
+        posted = x_client().create_reply(text, tweet_id)
+    except XRateLimited as exc:
+        _requeue(reply, f"rate limited: {exc}", refund=True, at=exc.reset_at)
+        return {"reply_id": reply_id, "status": "queued", "reason": "rate_limited"}
+    except (XAmbiguous, XDuplicateContent) as exc:
+        _mark_unknown(reply, f"outcome unknown: {exc}")
+        return {"reply_id": reply_id, "status": "posting", "reason": "reconcile"}
+    except XRejected as exc:
+        _mark_failed(reply, f"X refused the reply ({exc.status}): {exc}")
+        return {"reply_id": reply_id, "status": "failed"}
+    except XError as exc:  # unavailable before sending, or not configured: try again later
+        max_attempts = current_app.config["HELPDESK"].post_max_attempts
+        if reply.attempts >= max_attempts:
+            _mark_failed(reply, f"gave up after {reply.attempts} attempts: {exc}")
+        else:
+            _requeue(reply, str(exc), refund=False)
+        raise
+    _mark_posted(reply, posted.id, how="posted")
+    return {"reply_id": reply_id, "status": "posted", "x_tweet_id": str(posted.id)}
+
+
+def _brand_replies_since(since_tweet_id: int) -> dict[int, list[tuple[int, str]]]:
+    """The brand's posts newer than a tweet, as {replied-to tweet id: [(post id, text)]}."""
+    account = get_brand_account()
+    client = x_client()
+    found: dict[int, list[tuple[int, str]]] = {}
+    token: str | None = None
+    while True:
+        page = client.user_tweets_page(
+            account.x_user_id, since_id=since_tweet_id - 1, pagination_token=token
+        )
+        for tweet in page.tweets:
+            parent = tweet.referenced("replied_to")
+            if parent is not None:
+                found.setdefault(parent, []).append((tweet.id, tweet.text))
+        token = page.next_token
+        if not token:
+            return found
+
+
+def reconcile_posting(older_than: timedelta | None = None) -> dict[str, int]:
+    """Settle `posting` replies past the grace period by reading what the brand really posted."""
+    settings = current_app.config["HELPDESK"]
+    cutoff = utcnow() - (older_than or timedelta(seconds=settings.posting_grace_seconds))
+    stuck = [
+        (reply, reply.mention.tweet_id)
+        for reply in db.session.scalars(
+            sa.select(Reply)
+            .where(Reply.status == ReplyStatus.POSTING, Reply.updated_at < cutoff)
+            .order_by(Reply.id)
+        )
+    ]
+    counts = {"reconciled_posted": 0, "reposted": 0, "failed": 0}
+    for reply, _ in stuck:
+        db.session.expunge(reply)  # snapshots: updates below are conditional on what we saw
+    db.session.rollback()
+    if not stuck:
+        return counts
+    posts = _brand_replies_since(min(tweet_id for _, tweet_id in stuck))
+    for reply, tweet_id in stuck:
+        match = next(
+            (pid for pid, text in posts.get(tweet_id, []) if same_text(text, reply.text)), None
+        )
+        if match is not None:
+            _mark_posted(reply, match, how="reconciled")
+            counts["reconciled_posted"] += 1
+        elif reply.attempts >= settings.post_max_attempts:
+            _mark_failed(
+                reply, f"not found on X after {reply.attempts} attempts: {reply.last_error}"
+            )
+            counts["failed"] += 1
+        elif reply.last_error and "duplicate" in reply.last_error.lower():
+            _mark_failed(
+                reply,
+                "X refuses this text as a duplicate of an earlier post; "
+                "edit the reply and send it again",
+            )
+            counts["failed"] += 1
+        else:
+            _requeue(reply, "not found on X: posting again", refund=False, at=utcnow())
+            counts["reposted"] += 1
+    return counts
+
+
+def sweep_outbox() -> dict[str, int]:
+    """Re-enqueue queued replies whose job Redis may have lost, and reconcile stuck posts."""
+    now = utcnow()
+    due = db.session.scalars(
+        sa.select(Reply.id).where(
+            Reply.status == ReplyStatus.QUEUED,
+            Reply.updated_at < now - REQUEUE_AFTER,
+            sa.or_(Reply.not_before.is_(None), Reply.not_before <= now),
+        )
+    ).all()
+    db.session.rollback()
+    for reply_id in due:
+        queue.enqueue_post_reply(reply_id)
+    counts = {"requeued": len(due)}
+    try:
+        counts |= reconcile_posting()
+    except XError as exc:
+        logger.warning("reconciliation postponed: %s", exc)
+        counts["reconcile_postponed"] = 1
+    return counts

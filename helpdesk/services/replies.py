@@ -1,0 +1,208 @@
+"""Replies: compose with the guideline check, then the outbox that posts each one exactly once."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from helpdesk import queue
+from helpdesk.extensions import db
+from helpdesk.models import Employee, Mention, MentionStatus, Reply, ReplyStatus, Role
+from helpdesk.models.types import utcnow
+from helpdesk.services import audit
+from helpdesk.services.brand import stored_brand_account
+from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
+from helpdesk.services.guidelines import Violation, blocking, check_reply
+from helpdesk.services.inbox import _claim_free, _explain_refusal, clean_reason, get_mention
+from helpdesk.x.text import MAX_WEIGHTED_LENGTH, weighted_length, with_signature
+
+logger = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The composer's live check: the text as it would be posted, its count and findings."""
+
+    text: str
+    weighted_length: int
+    violations: list[Violation]
+
+    @property
+    def valid(self) -> bool:
+        """True when nothing blocks posting."""
+        return not blocking(self.violations)
+
+    def as_dict(self) -> dict[str, object]:
+        """The API shape of a preview."""
+        return {
+            "text": self.text,
+            "weighted_length": self.weighted_length,
+            "max_weighted_length": MAX_WEIGHTED_LENGTH,
+            "valid": self.valid,
+            "violations": [v.to_dict() for v in self.violations],
+        }
+
+
+def preview(text: object, employee: Employee, mention: Mention | None = None) -> Preview:
+    """Sign the text and run the guidelines, storing nothing."""
+    if not isinstance(text, str):
+        raise InvalidInput("text must be a string.", code="invalid_text")
+    if len(text) > MAX_INPUT_CHARS:
+        raise InvalidInput(
+            f"text can be at most {MAX_INPUT_CHARS} characters before counting.",
+            code="text_too_long",
+        )
+    settings = current_app.config["HELPDESK"]
+    signed = with_signature(text, employee.number, settings.signature_format)
+    brand = stored_brand_account()
+    violations = check_reply(
+        signed,
+        customer_username=mention.author.username if mention else None,
+        brand_username=brand.username if brand else None,
+    )
+    return Preview(text=signed, weighted_length=weighted_length(signed), violations=violations)
+
+
+def create_reply(
+    mention_id: int, employee: Employee, text: object, *, confirm_warnings: bool = False
+) -> Reply:
+    """Accept a reply: one transaction for the row and the mention, then enqueue after commit."""
+    mention = get_mention(mention_id)
+    checked = preview(text, employee, mention)
+    if checked.violations and (not checked.valid or not confirm_warnings):
+        raise Unprocessable(
+            "The reply breaks the guidelines."
+            if not checked.valid
+            else "The reply has warnings; confirm them to send it anyway.",
+            code="guideline_violation",
+            violations=[v.to_dict() for v in checked.violations],
+            weighted_length=checked.weighted_length,
+        )
+    trainee = not employee.can(Role.AGENT)
+    now = utcnow()
+    if not trainee:
+        # The mention becomes answered in the same transaction as the reply row.
+        result = db.session.execute(
+            sa.update(Mention)
+            .where(
+                Mention.id == mention_id,
+                Mention.status == MentionStatus.OPEN,
+                _claim_free(now, employee.id),
+            )
+            .values(status=MentionStatus.ANSWERED, claimed_by_id=None, claim_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise _explain_refusal(mention_id, now)
+    elif mention.status is not MentionStatus.OPEN:
+        raise Conflict(f"This mention is already {mention.status.value}.", code="not_open")
+    reply = Reply(
+        mention_id=mention_id,
+        author_id=employee.id,
+        text=checked.text,
+        status=ReplyStatus.PENDING_APPROVAL if trainee else ReplyStatus.QUEUED,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(reply)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise Conflict(
+            "This mention already has a reply on its way.", code="already_answered"
+        ) from None
+    audit.record(
+        "reply.created",
+        "reply",
+        reply.id,
+        actor=employee,
+        mention_id=mention_id,
+        status=reply.status.value,
+        warnings_confirmed=bool(checked.violations),
+    )
+    db.session.commit()
+    if reply.status is ReplyStatus.QUEUED:
+        queue.enqueue_post_reply(reply.id)
+    return reply
+
+
+def get_reply(reply_id: int) -> Reply:
+    """One reply, or NotFound."""
+    reply = db.session.get(Reply, reply_id)
+    if reply is None:
+        raise NotFound(f"No reply {reply_id}.")
+    return reply
+
+
+def approve(reply_id: int, supervisor: Employee) -> Reply:
+    """A supervisor lets a trainee's reply go out."""
+    if not supervisor.can(Role.SUPERVISOR):
+        raise Forbidden("Only supervisors approve replies.")
+    now = utcnow()
+    moved = db.session.execute(
+        sa.update(Reply)
+        .where(Reply.id == reply_id, Reply.status == ReplyStatus.PENDING_APPROVAL)
+        .values(status=ReplyStatus.QUEUED, approved_by_id=supervisor.id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    reply = get_reply(reply_id)
+    if moved.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(
+            f"This reply is {reply.status.value}, not waiting for approval.", code="not_pending"
+        )
+    db.session.execute(
+        sa.update(Mention)
+        .where(Mention.id == reply.mention_id, Mention.status == MentionStatus.OPEN)
+        .values(status=MentionStatus.ANSWERED, claimed_by_id=None, claim_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record("reply.approved", "reply", reply_id, actor=supervisor)
+    db.session.commit()
+    queue.enqueue_post_reply(reply_id)
+    db.session.refresh(reply)
+    return reply
+
+
+def reject(reply_id: int, supervisor: Employee, reason: object) -> Reply:
+    """A supervisor turns a trainee's reply down; the mention stays open."""
+    if not supervisor.can(Role.SUPERVISOR):
+        raise Forbidden("Only supervisors reject replies.")
+    text = clean_reason(reason)
+    moved = db.session.execute(
+        sa.update(Reply)
+        .where(Reply.id == reply_id, Reply.status == ReplyStatus.PENDING_APPROVAL)
+        .values(status=ReplyStatus.REJECTED, last_error=text, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        reply = get_reply(reply_id)
+        db.session.rollback()
+        raise Conflict(
+            f"This reply is {reply.status.value}, not waiting for approval.", code="not_pending"
+        )
+    audit.record("reply.rejected", "reply", reply_id, actor=supervisor, reason=text)
+    db.session.commit()
+    return get_reply(reply_id)
+
+
+def same_text(posted: str, ours: str) -> bool:
+    """Whether a post on X carries our reply's text (X may normalise and trim)."""
+
+    def norm(value: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", value).split())
+
+    return norm(posted) == norm(ours)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off before the next attempt: 10 s, 30 s, 90 s, ... capped at 15 minutes."""
+    return timedelta(seconds=min(10 * 3 ** max(attempts - 1, 0), 900))

@@ -1,0 +1,1 @@
+"""The X boundary: tweepy adapter, text counting and the local X sandbox."""

@@ -1,0 +1,110 @@
+"""Turn X API v2 JSON into our dataclasses, rejecting bodies that lack the promised shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from helpdesk.x.errors import XMalformed
+from helpdesk.x.models import RateLimit, TweetPage, XAccount, XTweet
+
+
+def snowflake(value: Any, what: str) -> int:
+    """An X id (a decimal string) as an int; XMalformed when it is not one."""
+    if isinstance(value, str) and value.isdigit() and len(value) <= 19:
+        return int(value)
+    raise XMalformed(f"{what} is not an X id: {str(value)[:40]!r}")
+
+
+def _optional_id(value: Any, what: str) -> int | None:
+    return None if value is None else snowflake(value, what)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        raise XMalformed(f"created_at is not a time: {value[:40]!r}") from None
+
+
+def parse_tweet(raw: Any) -> XTweet:
+    """One tweet object; unknown fields are ignored, missing optional ones are None."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("text"), str):
+        raise XMalformed("a tweet without an id and a text")
+    references = []
+    for ref in raw.get("referenced_tweets") or ():
+        if isinstance(ref, Mapping) and isinstance(ref.get("type"), str):
+            references.append((ref["type"], snowflake(ref.get("id"), "referenced_tweets.id")))
+    return XTweet(
+        id=snowflake(raw.get("id"), "tweet id"),
+        text=raw["text"],
+        author_id=_optional_id(raw.get("author_id"), "author_id"),
+        conversation_id=_optional_id(raw.get("conversation_id"), "conversation_id"),
+        created_at=_timestamp(raw.get("created_at")),
+        in_reply_to_user_id=_optional_id(raw.get("in_reply_to_user_id"), "in_reply_to_user_id"),
+        lang=raw.get("lang") if isinstance(raw.get("lang"), str) else None,
+        references=tuple(references),
+    )
+
+
+def parse_user(raw: Any) -> XAccount:
+    """One user object."""
+    if not isinstance(raw, Mapping):
+        raise XMalformed("a user that is not an object")
+    metrics = raw.get("public_metrics") if isinstance(raw.get("public_metrics"), Mapping) else {}
+    followers = metrics.get("followers_count")
+    return XAccount(
+        id=snowflake(raw.get("id"), "user id"),
+        username=raw.get("username") if isinstance(raw.get("username"), str) else None,
+        name=raw.get("name") if isinstance(raw.get("name"), str) else None,
+        profile_image_url=(
+            raw.get("profile_image_url") if isinstance(raw.get("profile_image_url"), str) else None
+        ),
+        followers_count=followers if isinstance(followers, int) else None,
+    )
+
+
+def parse_page(body: Any, rate_limit: RateLimit | None = None) -> TweetPage:
+    """A timeline or search page; `{"meta": {"result_count": 0}}` is an empty page."""
+    if not isinstance(body, Mapping):
+        raise XMalformed("the page is not a JSON object")
+    data = body.get("data", [])
+    meta = body.get("meta", {})
+    if not isinstance(data, list) or not isinstance(meta, Mapping):
+        raise XMalformed("the page's data is not a list or its meta is not an object")
+    includes = body.get("includes") if isinstance(body.get("includes"), Mapping) else {}
+    users_raw = includes.get("users") if isinstance(includes.get("users"), list) else []
+    users = {user.id: user for user in map(parse_user, users_raw)}
+    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+    next_token = meta.get("next_token")
+    if next_token is not None and not isinstance(next_token, str):
+        raise XMalformed("meta.next_token is not a string")
+    return TweetPage(
+        tweets=tuple(parse_tweet(item) for item in data),
+        users=users,
+        next_token=next_token or None,
+        newest_id=_optional_id(meta.get("newest_id"), "meta.newest_id"),
+        oldest_id=_optional_id(meta.get("oldest_id"), "meta.oldest_id"),
+        partial_errors=tuple(
+            str(e.get("detail") or e.get("title") or e)[:300] for e in errors if e
+        ),
+        rate_limit=rate_limit,
+    )
+
+
+def parse_rate_limit(headers: Mapping[str, str]) -> RateLimit:
+    """The x-rate-limit-* headers; missing or garbled ones are None."""
+
+    def number(name: str) -> int | None:
+        value = headers.get(name)
+        return int(value) if value is not None and value.strip().isdigit() else None
+
+    reset = number("x-rate-limit-reset")
+    return RateLimit(
+        limit=number("x-rate-limit-limit"),
+        remaining=number("x-rate-limit-remaining"),
+        reset_at=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
+    )

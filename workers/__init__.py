@@ -1,0 +1,1 @@
+"""RQ worker processes: jobs, the cron schedule and the worker entry point."""

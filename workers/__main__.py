@@ -1,0 +1,49 @@
+"""Start an RQ worker: the app is created once, and each forked job gets fresh DB connections."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from rq import Worker
+from rq.serializers import JSONSerializer
+
+from helpdesk import ConfigError, create_app
+from helpdesk.queue import QUEUE_NAMES
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a worker on the helpdesk queues until stopped (or until empty with --burst)."""
+    parser = argparse.ArgumentParser(prog="python -m workers", description=main.__doc__)
+    parser.add_argument("--queues", nargs="+", default=list(QUEUE_NAMES), choices=QUEUE_NAMES)
+    parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    parser.add_argument("--name", default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("tweepy").setLevel(logging.INFO)  # its DEBUG log prints the bearer token
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"helpdesk worker: {exc}", file=sys.stderr)
+        return 2
+    from helpdesk.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        engine.dispose()  # no pooled connection crosses the fork into a work horse
+        # A forked work horse must not reuse the parent's sockets: drop them, keep the pool.
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+        worker = Worker(
+            args.queues,
+            connection=app.extensions["redis"],
+            serializer=JSONSerializer,
+            name=args.name,
+        )
+        worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
