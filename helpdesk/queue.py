@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app
 from rq import Queue, Retry
@@ -33,6 +33,8 @@ def enqueue_post_reply(reply_id: int, *, at: datetime | None = None) -> None:
         "failure_ttl": 24 * 3600,
         "retry": Retry(max=3, interval=[10, 30, 60]),
     }
+    if at is not None and at <= datetime.now(UTC):
+        at = None  # due now: a plain enqueue needs no scheduler
     for _ in range(2):
         try:
             if at is None:

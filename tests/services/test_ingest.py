@@ -1,0 +1,160 @@
+"""Ingestion through real tweepy against the X sandbox, into the real database."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import BrandAccount, IngestRun, Mention, XUser
+from helpdesk.services.ingest import ingest_mentions
+
+
+def count_mentions() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Mention))
+
+
+def customer_mentions(x) -> int:  # type: ignore[no-untyped-def]
+    """How many of the sandbox's mentions are questions (retweets are not)."""
+    tweets = [x.state.tweets[i] for i in x.state.mention_ids]
+    return sum(1 for t in tweets if not any(kind == "retweeted" for kind, _ in t.referenced))
+
+
+def test_first_run_stores_every_mention_once_with_its_author(app, x):
+    """A first pass stores each mention and its author, and finds the brand account itself."""
+    x.mention("@acme_help 注文した商品がまだ届きません", username="hanako_t", name="田中 花子")
+    x.mention("@acme_help where is my order?", username="bob_smith", name="Bob")
+    summary = ingest_mentions()
+    assert summary.outcome == "ok" and summary.inserted == 2
+    brand = db.session.scalar(sa.select(BrandAccount))
+    assert brand.username == "acme_help"
+    hanako = db.session.scalar(sa.select(XUser).where(XUser.username == "hanako_t"))
+    assert hanako.name == "田中 花子"
+    assert count_mentions() == 2
+
+
+def test_second_run_reads_only_newer_mentions_and_moves_the_cursor(app, x):
+    """The cursor advances to the newest id after commit, and the next pass starts there."""
+    x.mention("first question")
+    ingest_mentions()
+    newest = x.mention("second question")
+    summary = ingest_mentions()
+    assert (summary.fetched, summary.inserted) == (1, 1)
+    assert db.session.scalar(sa.select(BrandAccount.ingest_cursor)) == int(newest)
+    assert ingest_mentions().fetched == 0
+
+
+def test_paging_follows_next_token_to_the_end(app, x):
+    """More than one page (100 a page) is walked to the last next_token."""
+    x.post("/_sandbox/mentions/bulk", {"count": 250, "seed": 7})
+    summary = ingest_mentions()
+    assert summary.pages == 3 and summary.fetched == 250
+    assert summary.inserted == customer_mentions(x) == count_mentions()
+
+
+def test_a_repeated_pass_stores_nothing_twice(app, x):
+    """Ingesting the same tweets again (cursor reset) leaves exactly one row per tweet."""
+    x.post("/_sandbox/mentions/bulk", {"count": 30, "seed": 1})
+    ingest_mentions()
+    db.session.execute(sa.update(BrandAccount).values(ingest_cursor=None))
+    db.session.commit()
+    summary = ingest_mentions()
+    assert summary.fetched == 30 and summary.inserted == 0
+    assert count_mentions() == customer_mentions(x)
+
+
+def test_retweets_are_skipped_and_quotes_kept(app, x):
+    """A retweet is not a question; a quote mention is."""
+    original = x.mention("@acme_help 修理の受付はどこですか")
+    x.mention("RT", username="echo_user", retweet_of=original)
+    x.mention("@acme_help this!", username="quoter", quote_of=original)
+    ingest_mentions()
+    texts = db.session.scalars(sa.select(Mention.text)).all()
+    assert len(texts) == 2
+    quote = db.session.scalar(sa.select(Mention).where(Mention.is_quote.is_(True)))
+    assert quote is not None and quote.author.username == "quoter"
+
+
+def test_replies_are_threaded_by_conversation(app, x):
+    """A customer's follow-up keeps the conversation id of the first mention."""
+    first = x.mention("@acme_help my TV broke")
+    x.mention("@acme_help still waiting", in_reply_to_tweet_id=first)
+    ingest_mentions()
+    conversations = set(db.session.scalars(sa.select(Mention.conversation_id)))
+    assert conversations == {int(first)}
+
+
+def test_partial_errors_keep_the_tweet_without_its_author(app, x):
+    """A 200 with errors[] for an unhydrated author stores the mention with an unnamed author."""
+    x.mention("@acme_help hello", username="ghost", author_unavailable=True)
+    summary = ingest_mentions()
+    assert summary.inserted == 1
+    mention = db.session.scalar(sa.select(Mention))
+    assert mention.author.username is None
+
+
+def test_rate_limit_records_the_reset_and_leaves_the_cursor(app, x):
+    """A 429 ends the run as rate_limited with the reset time; the cursor does not move."""
+    x.mention("one")
+    ingest_mentions()
+    before = db.session.scalar(sa.select(BrandAccount.ingest_cursor))
+    x.mention("two")
+    x.fault(status=429, count=1, path="/2/users/*/mentions")
+    summary = ingest_mentions()
+    assert summary.outcome == "rate_limited" and summary.retry_at
+    assert db.session.scalar(sa.select(BrandAccount.ingest_cursor)) == before
+    again = ingest_mentions()  # paused until the reset: returns at once, calls nothing
+    assert again.outcome == "skipped" and again.skipped == "rate_limited"
+
+
+def test_server_error_fails_the_run_and_keeps_the_cursor(app, x):
+    """A 503 marks the run failed, raises for RQ's retry, and nothing is lost."""
+    from helpdesk.x.errors import XUnavailable
+
+    x.mention("one")
+    ingest_mentions()
+    x.mention("two")
+    x.fault(status=503, count=1, path="/2/users/*/mentions")
+    try:
+        ingest_mentions()
+        raise AssertionError("expected XUnavailable")
+    except XUnavailable:
+        pass
+    run = db.session.scalar(sa.select(IngestRun).order_by(IngestRun.id.desc()))
+    assert run.outcome.value == "failed" and "503" in run.error
+    assert ingest_mentions().inserted == 1
+    assert count_mentions() == 2
+
+
+def test_a_second_pass_returns_at_once_while_the_lock_is_held(app, x):
+    """One run per account at a time: a pass that finds the lock held does nothing."""
+    x.mention("hello")
+    ingest_mentions()  # stores the brand account
+    brand = db.session.scalar(sa.select(BrandAccount))
+    lock = app.extensions["redis"].lock(f"helpdesk:ingest:lock:{brand.id}", timeout=30)
+    assert lock.acquire(blocking=False)
+    try:
+        summary = ingest_mentions()
+    finally:
+        lock.release()
+    assert summary.outcome == "skipped"
+
+
+def test_a_gap_beyond_the_window_is_filled_from_search(app, x):
+    """When more mentions arrived than the window serves, search/recent fills the gap."""
+    app.config["HELPDESK"] = _with(app.config["HELPDESK"], mentions_window=50)
+    try:
+        x.configure(mentions_window=50)
+        x.mention("before the outage")
+        ingest_mentions()
+        x.post("/_sandbox/mentions/bulk", {"count": 180, "seed": 3})
+        summary = ingest_mentions()
+    finally:
+        app.config["HELPDESK"] = _with(app.config["HELPDESK"], mentions_window=800)
+    assert summary.gap_detected and summary.gap_repaired
+    assert count_mentions() == customer_mentions(x) > 170
+
+
+def _with(settings, **changes):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(settings, **changes)
