@@ -132,9 +132,23 @@ def app(session_app: Flask, x: RunningSandbox) -> Iterator[Flask]:
         db.session.remove()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (own `g` and DB session), as in production.
+
+    Tests hold an app context open; without this, requests would reuse it and share
+    the logged-in user and the session with the test body.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        db.session.rollback()  # end the test's transaction (on SQLite it holds the write lock)
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A test client for the app."""
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 
