@@ -1,0 +1,100 @@
+"""The `helpdesk` command: employee and token creation, ingest --once, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from helpdesk.cli import main
+from helpdesk.extensions import db
+from helpdesk.models import Employee, Mention
+
+
+@pytest.fixture
+def runner(app, environ, monkeypatch) -> CliRunner:  # type: ignore[no-untyped-def]
+    """A CLI runner whose commands build the app from the test environment."""
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    db.session.rollback()
+    return CliRunner()
+
+
+def test_employee_create_with_password(runner):
+    """`employee create` adds an employee who can then log in."""
+    from helpdesk.services.employees import authenticate
+
+    result = runner.invoke(
+        main, ["employee", "create", "--number", "0427", "--name", "Sato", "--role", "agent",
+               "--password", "long enough pw"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "0427" in result.output
+    assert authenticate("0427", "long enough pw") is not None
+
+
+def test_employee_create_prompts_for_the_password(runner):
+    """Without --password the command prompts twice (hidden) and uses the answer."""
+    from helpdesk.services.employees import authenticate
+
+    result = runner.invoke(
+        main, ["employee", "create", "--number", "0428", "--name", "Ito", "--role", "trainee"],
+        input="prompted secret\nprompted secret\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert authenticate("0428", "prompted secret").role.value == "trainee"
+
+
+def test_a_taken_number_is_a_one_line_error(runner, make_employee):
+    """Employee numbers are never reused: a second create fails with a clear message."""
+    make_employee("0427")
+    result = runner.invoke(
+        main, ["employee", "create", "--number", "0427", "--name", "X", "--role", "agent",
+               "--password", "long enough pw"],
+    )
+    assert result.exit_code == 1
+    assert "0427 is already taken" in result.output and "Traceback" not in result.output
+
+
+def test_a_malformed_number_is_refused(runner):
+    """A number that is not 4-6 digits is refused before anything is stored."""
+    result = runner.invoke(
+        main, ["employee", "create", "--number", "42x", "--name", "X", "--role", "agent",
+               "--password", "long enough pw"],
+    )
+    assert result.exit_code == 1 and "4 to 6 digits" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Employee)) == 0
+
+
+def test_token_create_prints_the_token_alone_on_the_last_line(runner, make_employee, client):
+    """`token create` prints a token that the API accepts, alone on its last line."""
+    make_employee("0427")
+    result = runner.invoke(main, ["token", "create", "--employee", "0427"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    response = client.get("/api/v1/mentions", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_token_for_an_unknown_employee_is_an_error(runner):
+    """An unknown employee number is a clear error, not a traceback."""
+    result = runner.invoke(main, ["token", "create", "--employee", "9999"])
+    assert result.exit_code == 1 and "no employee 9999" in result.output
+
+
+def test_ingest_once_runs_a_full_pass(runner, x):
+    """`ingest --once` ingests synchronously and reports what it did."""
+    x.mention("hello from the CLI")
+    result = runner.invoke(main, ["ingest", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "ok: 1 page(s), 1 fetched, 1 new" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Mention)) == 1
+
+
+def test_a_bad_setting_is_one_line_not_a_traceback(runner, monkeypatch):
+    """A malformed environment variable stops the command with its name."""
+    monkeypatch.setenv("HELPDESK_CLAIM_TTL_SECONDS", "-1")
+    result = runner.invoke(main, ["ingest", "--once"])
+    assert result.exit_code == 1
+    assert "HELPDESK_CLAIM_TTL_SECONDS must be greater than 0" in result.output
+    assert "Traceback" not in result.output

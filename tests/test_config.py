@@ -1,0 +1,75 @@
+"""Settings: defaults, validation with one-line messages, secrets kept out of repr."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.config import ConfigError, load_settings, setting_names
+
+
+def env(tmp_path, **values: str) -> dict[str, str]:
+    return {"HELPDESK_INSTANCE": str(tmp_path / "inst"), **values}
+
+
+def test_defaults_are_sane(tmp_path):
+    """With nothing set: SQLite in the instance folder, embedded Redis, the documented values."""
+    settings = load_settings(env(tmp_path))
+    assert settings.database_url == f"sqlite:///{tmp_path / 'inst' / 'helpdesk.sqlite3'}"
+    assert settings.redis_url is None
+    assert settings.ingest_interval_seconds == 15
+    assert (settings.sla_normal_seconds, settings.sla_high_seconds) == (3600, 900)
+    assert settings.claim_ttl_seconds == 600
+    assert settings.signature_format == " ^{number}"
+    assert settings.timezone == "Asia/Tokyo"
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    """Without SECRET_KEY a key is made in the instance folder and reused on the next start."""
+    first = load_settings(env(tmp_path)).secret_key
+    assert len(first) >= 32
+    assert load_settings(env(tmp_path)).secret_key == first
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL must start with"),
+        ("HELPDESK_INGEST_INTERVAL_SECONDS", "-5", "must be greater than 0"),
+        ("HELPDESK_INGEST_INTERVAL_SECONDS", "soon", "whole number"),
+        ("HELPDESK_TIMEZONE", "Mars/Olympus", "not a known time zone"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL must be"),
+        ("X_API_BASE_URL", "ftp://x", "X_API_BASE_URL must be"),
+        ("SECRET_KEY", "short", "at least 16"),
+        ("HELPDESK_SIGNATURE", "^{name}", "HELPDESK_SIGNATURE"),
+        ("HELPDESK_X_TIMEOUT_SECONDS", "0", "greater than 0"),
+    ],
+)
+def test_bad_settings_name_the_setting(tmp_path, name, value, expected):
+    """Each malformed setting is a ConfigError whose one line names it."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, **{name: value}))
+    message = str(caught.value)
+    assert expected in message and "\n" not in message
+
+
+def test_postgres_urls_use_psycopg3(tmp_path):
+    """postgres:// and postgresql:// both run on the psycopg (v3) driver."""
+    settings = load_settings(env(tmp_path, DATABASE_URL="postgres://u@h/db"))
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_secrets_stay_out_of_repr(tmp_path):
+    """Tokens and keys never appear when settings are printed or logged."""
+    settings = load_settings(
+        env(tmp_path, X_BEARER_TOKEN="sekrit-bearer", SECRET_KEY="0123456789abcdefXYZ")
+    )
+    assert "sekrit-bearer" not in repr(settings) and "0123456789abcdefXYZ" not in repr(settings)
+
+
+def test_every_setting_is_in_the_readme():
+    """The README's settings table lists every environment variable the app reads."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    missing = [name for name in setting_names() if f"`{name}`" not in readme]
+    assert missing == []
