@@ -23,7 +23,7 @@ from helpdesk.x.text import MAX_WEIGHTED_LENGTH, weighted_length, with_signature
 
 logger = logging.getLogger(__name__)
 
-MAX_INPUT_CHARS = 2000
+MAX_INPUT_CHARS = 600  # a tweet is at most 280; twitter-text is slow on long hostile input
 
 
 @dataclass(frozen=True)
