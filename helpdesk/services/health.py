@@ -8,6 +8,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import IngestRun
 from helpdesk.models.types import utcnow
+from helpdesk.services import budget
 from helpdesk.services.brand import stored_brand_account
 
 
@@ -42,6 +43,7 @@ def check() -> dict[str, object]:
         report["db"] = "unavailable"
     try:
         current_app.extensions["redis"].ping()
+        report["posting_budget"] = budget.current().as_dict()
     except Exception:  # noqa: BLE001 - any Redis failure means unavailable
         report["redis"] = "unavailable"
     if not current_app.extensions["x_client"].configured:

@@ -12,7 +12,7 @@ from helpdesk import queue
 from helpdesk.extensions import db
 from helpdesk.models import Mention, MentionStatus, Reply, ReplyStatus
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit
+from helpdesk.services import audit, budget
 from helpdesk.services.brand import get_brand_account, x_client
 from helpdesk.services.replies import retry_delay, same_text
 from helpdesk.x.errors import XAmbiguous, XDuplicateContent, XError, XRateLimited, XRejected
@@ -99,6 +99,12 @@ def post_reply(reply_id: int) -> dict[str, object]:
         db.session.rollback()
         queue.enqueue_post_reply(reply_id, at=reply.not_before)
         return {"reply_id": reply_id, "held_until": reply.not_before.isoformat()}
+    held_until = budget.reserve()
+    if held_until is not None:  # this window's posts are spent: stay queued until the reset
+        reply.not_before = held_until
+        db.session.commit()
+        queue.enqueue_post_reply(reply_id, at=held_until)
+        return {"reply_id": reply_id, "held_until": held_until.isoformat()}
     if not _move(
         reply,
         ReplyStatus.QUEUED,
@@ -116,6 +122,7 @@ def post_reply(reply_id: int) -> dict[str, object]:
     try:
         posted = x_client().create_reply(text, tweet_id)
     except XRateLimited as exc:
+        budget.exhausted_until(exc.reset_at)
         _requeue(reply, f"rate limited: {exc}", refund=True, at=exc.reset_at)
         return {"reply_id": reply_id, "status": "queued", "reason": "rate_limited"}
     except (XAmbiguous, XDuplicateContent) as exc:
@@ -131,27 +138,28 @@ def post_reply(reply_id: int) -> dict[str, object]:
         else:
             _requeue(reply, str(exc), refund=False)
         raise
+    budget.record(posted.rate_limit)
     _mark_posted(reply, posted.id, how="posted")
     return {"reply_id": reply_id, "status": "posted", "x_tweet_id": str(posted.id)}
 
 
-def _brand_replies_since(since_tweet_id: int) -> dict[int, list[tuple[int, str]]]:
-    """The brand's posts newer than a tweet, as {replied-to tweet id: [(post id, text)]}."""
+def _brand_replies_since(since_id: int) -> tuple[dict[int, list[tuple[int, str]]], int | None]:
+    """The brand's posts newer than `since_id` as {replied-to id: [(post id, text)]}, newest id."""
     account = get_brand_account()
     client = x_client()
     found: dict[int, list[tuple[int, str]]] = {}
+    newest: int | None = None
     token: str | None = None
     while True:
-        page = client.user_tweets_page(
-            account.x_user_id, since_id=since_tweet_id - 1, pagination_token=token
-        )
+        page = client.user_tweets_page(account.x_user_id, since_id=since_id, pagination_token=token)
         for tweet in page.tweets:
+            newest = max(newest or 0, tweet.id)
             parent = tweet.referenced("replied_to")
             if parent is not None:
                 found.setdefault(parent, []).append((tweet.id, tweet.text))
         token = page.next_token
         if not token:
-            return found
+            return found, newest
 
 
 def reconcile_posting(older_than: timedelta | None = None) -> dict[str, int]:
@@ -172,7 +180,7 @@ def reconcile_posting(older_than: timedelta | None = None) -> dict[str, int]:
     db.session.rollback()
     if not stuck:
         return counts
-    posts = _brand_replies_since(min(tweet_id for _, tweet_id in stuck))
+    posts, _ = _brand_replies_since(min(tweet_id for _, tweet_id in stuck) - 1)
     for reply, tweet_id in stuck:
         match = next(
             (pid for pid, text in posts.get(tweet_id, []) if same_text(text, reply.text)), None
@@ -214,7 +222,47 @@ def sweep_outbox() -> dict[str, int]:
     counts = {"requeued": len(due)}
     try:
         counts |= reconcile_posting()
+        counts["answered_elsewhere"] = mark_answered_elsewhere()
     except XError as exc:
         logger.warning("reconciliation postponed: %s", exc)
         counts["reconcile_postponed"] = 1
     return counts
+
+
+TIMELINE_CURSOR_KEY = "helpdesk:x:brand-timeline-cursor"
+
+
+def mark_answered_elsewhere() -> int:
+    """Open mentions the brand replied to outside the helpdesk become `answered_elsewhere`."""
+    oldest_open = db.session.scalar(
+        sa.select(sa.func.min(Mention.tweet_id)).where(Mention.status == MentionStatus.OPEN)
+    )
+    db.session.rollback()
+    if oldest_open is None:
+        return 0
+    redis = current_app.extensions["redis"]
+    seen = int(redis.get(TIMELINE_CURSOR_KEY) or 0)
+    posts, newest = _brand_replies_since(max(seen, oldest_open - 1))
+    ours = set(db.session.scalars(sa.select(Reply.x_tweet_id).where(Reply.x_tweet_id.is_not(None))))
+    parents = [parent for parent, items in posts.items() if any(p not in ours for p, _ in items)]
+    changed = 0
+    if parents:
+        rows = db.session.scalars(
+            sa.update(Mention)
+            .where(Mention.tweet_id.in_(parents), Mention.status == MentionStatus.OPEN)
+            .values(
+                status=MentionStatus.ANSWERED_ELSEWHERE,
+                closed_at=utcnow(),
+                claimed_by_id=None,
+                claim_expires_at=None,
+            )
+            .returning(Mention.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        for mention_id in rows:
+            audit.record("mention.answered_elsewhere", "mention", mention_id)
+        changed = len(rows)
+    db.session.commit()
+    if newest:
+        redis.set(TIMELINE_CURSOR_KEY, max(seen, newest))
+    return changed

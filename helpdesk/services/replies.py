@@ -159,12 +159,15 @@ def approve(reply_id: int, supervisor: Employee) -> Reply:
         raise Conflict(
             f"This reply is {reply.status.value}, not waiting for approval.", code="not_pending"
         )
-    db.session.execute(
+    answered = db.session.execute(
         sa.update(Mention)
         .where(Mention.id == reply.mention_id, Mention.status == MentionStatus.OPEN)
         .values(status=MentionStatus.ANSWERED, claimed_by_id=None, claim_expires_at=None)
         .execution_options(synchronize_session=False)
     )
+    if answered.rowcount != 1:  # answered elsewhere or dismissed meanwhile: never a second answer
+        db.session.rollback()
+        raise Conflict("The mention is no longer open; this reply cannot be sent.", code="not_open")
     audit.record("reply.approved", "reply", reply_id, actor=supervisor)
     db.session.commit()
     queue.enqueue_post_reply(reply_id)

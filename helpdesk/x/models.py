@@ -47,6 +47,8 @@ class RateLimit:
     limit: int | None
     remaining: int | None
     reset_at: datetime | None
+    day_remaining: int | None = None
+    day_reset_at: datetime | None = None
 
 
 @dataclass(frozen=True)

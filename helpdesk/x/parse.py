@@ -102,9 +102,21 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimit:
         value = headers.get(name)
         return int(value) if value is not None and value.strip().isdigit() else None
 
-    reset = number("x-rate-limit-reset")
+    def moment(name: str) -> datetime | None:
+        value = number(name)
+        return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+    # Posts also carry 24-hour limits; the user's and the app's, whichever is tighter.
+    day = [
+        (number(f"x-{who}-limit-24hour-remaining"), moment(f"x-{who}-limit-24hour-reset"))
+        for who in ("user", "app")
+    ]
+    day = [(remaining, reset) for remaining, reset in day if remaining is not None]
+    day_remaining, day_reset = min(day, key=lambda pair: pair[0]) if day else (None, None)
     return RateLimit(
         limit=number("x-rate-limit-limit"),
         remaining=number("x-rate-limit-remaining"),
-        reset_at=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
+        reset_at=moment("x-rate-limit-reset"),
+        day_remaining=day_remaining,
+        day_reset_at=day_reset,
     )

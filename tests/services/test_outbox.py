@@ -27,7 +27,9 @@ def test_a_queued_reply_is_posted_once_with_the_signature(app, x, make_employee)
     """A worker posts the reply as an answer to the mention, signed, and stores the X id."""
     agent = make_employee("0427")
     mention = ingested_mention(x)
-    reply = replies.create_reply(mention.id, agent, "ご連絡ありがとうございます。DMでご案内します。")
+    reply = replies.create_reply(
+        mention.id, agent, "ご連絡ありがとうございます。DMでご案内します。"
+    )
     assert reply.status is ReplyStatus.QUEUED
     run_jobs(app)
     posts = brand_posts(x)
@@ -126,3 +128,47 @@ def test_a_trainee_reply_waits_for_approval(app, x, make_employee):
     replies.approve(reply.id, supervisor)
     run_jobs(app)
     assert [p["text"] for p in brand_posts(x)] == ["確認いたします。 ^0201"]
+
+
+def test_a_reply_posted_outside_the_helpdesk_marks_the_mention_answered_elsewhere(
+    app, x, make_employee
+):
+    """A brand reply from the X app (not ours) closes the open mention as answered_elsewhere."""
+    make_employee("0427")
+    mention = ingested_mention(x)
+    other = ingested_mention(x, "@acme_help another question", username="other_user")
+    x.client().create_tweet(
+        text="Answered from the phone app", in_reply_to_tweet_id=mention.tweet_id
+    )
+    assert outbox.sweep_outbox()["answered_elsewhere"] == 1
+    assert db.session.get(Mention, mention.id).status is MentionStatus.ANSWERED_ELSEWHERE
+    assert db.session.get(Mention, other.id).status is MentionStatus.OPEN
+
+
+def test_our_own_posted_reply_is_not_taken_for_an_outside_answer(app, x, make_employee):
+    """The sweep recognises the helpdesk's own posts and leaves their mentions answered."""
+    agent = make_employee("0427")
+    mention = ingested_mention(x)
+    replies.create_reply(mention.id, agent, "Thanks for asking.")
+    run_jobs(app)
+    assert outbox.sweep_outbox()["answered_elsewhere"] == 0
+    assert db.session.get(Mention, mention.id).status is MentionStatus.ANSWERED
+
+
+def test_the_budget_holds_replies_when_the_window_is_spent(app, x, make_employee):
+    """With no posts left in X's window, a reply stays queued until the reset; none is sent."""
+    agent = make_employee("0427")
+    x.configure(post_limit=1)
+    first = ingested_mention(x, "@acme_help one", username="u_one")
+    second = ingested_mention(x, "@acme_help two", username="u_two")
+    replies.create_reply(first.id, agent, "First answer")
+    run_jobs(app)
+    held = replies.create_reply(second.id, agent, "Second answer")
+    run_jobs(app)
+    assert len(brand_posts(x)) == 1
+    stored = db.session.get(Reply, held.id)
+    assert stored.status is ReplyStatus.QUEUED and stored.attempts == 0
+    assert stored.not_before is not None
+    from helpdesk.services import budget
+
+    assert budget.current().remaining == 0
