@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -45,21 +46,15 @@ class IngestSummary:
         return asdict(self)
 
 
-def _insert(table: sa.Table):  # type: ignore[no-untyped-def]
-    """A dialect INSERT that knows ON CONFLICT (SQLite and PostgreSQL alike)."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
-
-
-def mention_rows(page: TweetPage, account: BrandAccount) -> tuple[list[dict], list[dict]]:
+def mention_rows(page: TweetPage, account_id: int, brand_x_id: int) -> tuple[list[dict], list[dict]]:
     """Mention rows and author rows for a page, leaving out the brand's own posts and retweets."""
     mentions: list[dict] = []
     authors: dict[int, dict] = {}
     now = utcnow()
     for tweet in page.tweets:
-        if tweet.is_retweet or tweet.author_id in (None, account.x_user_id):
+        if tweet.is_retweet or tweet.author_id in (None, brand_x_id):
             continue
-        mentions.append(_mention_row(tweet, account.id, now))
+        mentions.append(_mention_row(tweet, account_id, now))
         user = page.users.get(tweet.author_id)
         authors[tweet.author_id] = {
             "x_user_id": tweet.author_id,
@@ -89,39 +84,48 @@ def _mention_row(tweet: XTweet, account_id: int, now: datetime) -> dict:
     }
 
 
+@functools.cache
+def _upsert_statements(dialect: str) -> tuple[sa.Insert, sa.Insert, sa.Insert]:
+    """The three upserts, built once per dialect so their compiled form is cached."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    users, mentions = XUser.__table__, Mention.__table__
+    known = insert(users)
+    profile = ("username", "name", "profile_image_url", "followers_count")
+    known = known.on_conflict_do_update(
+        index_elements=[users.c.x_user_id],
+        set_={col: known.excluded[col] for col in (*profile, "updated_at")},
+        # Rewrite a customer's row only when their profile changed: most authors repeat.
+        where=sa.or_(*(users.c[col].is_distinct_from(known.excluded[col]) for col in profile)),
+    )
+    # X could not hydrate these users (suspended, deleted): keep what we knew of them.
+    unknown = insert(users).on_conflict_do_nothing(index_elements=[users.c.x_user_id])
+    new_mentions = (
+        insert(mentions)
+        .on_conflict_do_nothing(index_elements=[mentions.c.tweet_id])
+        .returning(mentions.c.id)
+    )
+    return known, unknown, new_mentions
+
+
 def upsert_mentions(mentions: list[dict], authors: list[dict]) -> int:
-    """Store authors then mentions in two statements each; returns how many mentions were new."""
+    """Store authors then mentions as batched multi-row upserts; returns how many were new."""
     if not mentions:
         return 0
-    users = XUser.__table__
+    known_users, unknown_users, new_mentions = _upsert_statements(
+        db.session.get_bind().dialect.name
+    )
     known = [a for a in authors if a["username"] is not None]
     unknown = [a for a in authors if a["username"] is None]
     if known:
-        stmt = _insert(users).values(known)
-        db.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[users.c.x_user_id],
-                set_={
-                    col: stmt.excluded[col]
-                    for col in ("username", "name", "profile_image_url", "followers_count")
-                }
-                | {"updated_at": stmt.excluded.updated_at},
-            )
-        )
-    if unknown:  # X could not hydrate them (suspended, deleted): keep what we knew
-        db.session.execute(_insert(users).values(unknown).on_conflict_do_nothing())
-    result = db.session.execute(
-        _insert(Mention.__table__)
-        .values(mentions)
-        .on_conflict_do_nothing(index_elements=["tweet_id"])
-        .returning(Mention.__table__.c.id)
-    )
-    return len(result.all())
+        db.session.execute(known_users, known)
+    if unknown:
+        db.session.execute(unknown_users, unknown)
+    return len(db.session.execute(new_mentions, mentions).all())
 
 
 def _store_page(page: TweetPage, account: BrandAccount) -> int:
     """Upsert one page in its own transaction; safe to repeat (the cursor has not moved)."""
-    mentions, authors = mention_rows(page, account)
+    mentions, authors = mention_rows(page, account.id, account.x_user_id)
     inserted = upsert_mentions(mentions, authors)
     db.session.commit()
     return inserted
