@@ -157,7 +157,9 @@ def main() -> int:
     print(f"backend: {backend}, mentions: {args.mentions}")
     for name, rate in results.items():
         print(f"  {name:<12} {rate:>10,.0f} mentions/s")
-    print(f"  ratio        {results['helpdesk'] / results['raw INSERT']:.2f}x of raw (target >= 0.5x)")
+    print(
+        f"  ratio        {results['helpdesk'] / results['raw INSERT']:.2f}x of raw (target >= 0.5x)"
+    )
     print(f"  peak traced Python memory while ingesting: {peak / 2**20:.1f} MiB")
     print(f"  max RSS of the whole run (pages prepared in memory): {rss:.0f} MiB")
     return 0

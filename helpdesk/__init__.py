@@ -88,6 +88,12 @@ def _migrations_folder() -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from helpdesk import filters
     from helpdesk.api.views import bp as api_bp
+    from helpdesk.auth.views import bp as auth_bp
+    from helpdesk.inbox.views import bp as inbox_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(inbox_bp)
+    filters.register(app)

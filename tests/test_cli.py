@@ -25,8 +25,19 @@ def test_employee_create_with_password(runner):
     from helpdesk.services.employees import authenticate
 
     result = runner.invoke(
-        main, ["employee", "create", "--number", "0427", "--name", "Sato", "--role", "agent",
-               "--password", "long enough pw"],
+        main,
+        [
+            "employee",
+            "create",
+            "--number",
+            "0427",
+            "--name",
+            "Sato",
+            "--role",
+            "agent",
+            "--password",
+            "long enough pw",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "0427" in result.output
@@ -38,7 +49,8 @@ def test_employee_create_prompts_for_the_password(runner):
     from helpdesk.services.employees import authenticate
 
     result = runner.invoke(
-        main, ["employee", "create", "--number", "0428", "--name", "Ito", "--role", "trainee"],
+        main,
+        ["employee", "create", "--number", "0428", "--name", "Ito", "--role", "trainee"],
         input="prompted secret\nprompted secret\n",
     )
     assert result.exit_code == 0, result.output
@@ -49,8 +61,19 @@ def test_a_taken_number_is_a_one_line_error(runner, make_employee):
     """Employee numbers are never reused: a second create fails with a clear message."""
     make_employee("0427")
     result = runner.invoke(
-        main, ["employee", "create", "--number", "0427", "--name", "X", "--role", "agent",
-               "--password", "long enough pw"],
+        main,
+        [
+            "employee",
+            "create",
+            "--number",
+            "0427",
+            "--name",
+            "X",
+            "--role",
+            "agent",
+            "--password",
+            "long enough pw",
+        ],
     )
     assert result.exit_code == 1
     assert "0427 is already taken" in result.output and "Traceback" not in result.output
@@ -59,8 +82,19 @@ def test_a_taken_number_is_a_one_line_error(runner, make_employee):
 def test_a_malformed_number_is_refused(runner):
     """A number that is not 4-6 digits is refused before anything is stored."""
     result = runner.invoke(
-        main, ["employee", "create", "--number", "42x", "--name", "X", "--role", "agent",
-               "--password", "long enough pw"],
+        main,
+        [
+            "employee",
+            "create",
+            "--number",
+            "42x",
+            "--name",
+            "X",
+            "--role",
+            "agent",
+            "--password",
+            "long enough pw",
+        ],
     )
     assert result.exit_code == 1 and "4 to 6 digits" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Employee)) == 0

@@ -62,7 +62,9 @@ def test_a_mention_gets_exactly_one_signed_reply_on_x(app, x, api_as, worker_pro
     mention = items[0]
     assert mention["tweet_id"] == tweet_id
     assert api.post(f"/mentions/{mention['id']}/claim").status_code == 200
-    created = api.post(f"/mentions/{mention['id']}/replies", {"text": "はい、可能です。DMでご案内します。"})
+    created = api.post(
+        f"/mentions/{mention['id']}/replies", {"text": "はい、可能です。DMでご案内します。"}
+    )
     assert created.status_code == 202
     reply_id = created.get_json()["reply"]["id"]
     posted = wait_for(

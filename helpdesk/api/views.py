@@ -17,7 +17,7 @@ from helpdesk.services import employees, health, inbox, replies
 from helpdesk.services.errors import ServiceError, http_status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # bearer tokens, not cookies: nothing for a cross-site form to ride on
+csrf.exempt(bp)  # bearer requests need none; token_required checks cookie-authenticated writes
 
 
 @bp.errorhandler(ServiceError)
@@ -27,15 +27,22 @@ def _service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
 
 
 def token_required(role: Role | None = None) -> Callable:
-    """Require a valid bearer token (and at least `role`)."""
+    """Require a bearer token or a signed-in browser session (and at least `role`).
+
+    Cookie-authenticated writes must carry the page's CSRF token (X-CSRFToken), since a
+    browser sends cookies along with cross-site requests; bearer requests cannot be forged so.
+    """
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not request.headers.get("Authorization", "").lower().startswith("bearer "):
-                raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.")
+            bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
             if not current_user.is_authenticated:
-                raise ApiError(401, "unauthorized", "The token is invalid, revoked or expired.")
+                if bearer:
+                    raise ApiError(401, "unauthorized", "The token is invalid, revoked or expired.")
+                raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.")
+            if not bearer:
+                csrf.protect()  # a no-op for GET/HEAD/OPTIONS
             if role is not None and not current_user.can(role):
                 raise ApiError(403, "forbidden", f"This needs the {role.value} role.")
             return view(*args, **kwargs)

@@ -103,6 +103,18 @@ def set_active(employee: Employee, active: bool, *, actor: Employee | None = Non
     db.session.commit()
 
 
+def set_language(employee: Employee, language: str) -> None:
+    """Save the employee's display language (ja or en)."""
+    from helpdesk.i18n import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise InvalidInput(
+            f"Language must be one of {', '.join(LANGUAGES)}.", code="invalid_language"
+        )
+    employee.language = language
+    db.session.commit()
+
+
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

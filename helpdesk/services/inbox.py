@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
-from helpdesk.models import Employee, Mention, MentionStatus, Reply, Role
+from helpdesk.models import Employee, Mention, MentionStatus, Reply, Role, XUser
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -193,13 +193,14 @@ def list_mentions(
             Mention.claimed_by_id == employee.id,
             Mention.claim_expires_at > now,
         )
-    if search:
-        needle = f"%{search.strip()[:100].replace('%', '').replace('_', '')}%"
-        from helpdesk.models import XUser
-
+    if search and search.strip():
+        term = search.strip()[:100]
         query = query.join(Mention.author).where(
             sa.or_(
-                Mention.text.ilike(needle), XUser.username.ilike(needle), XUser.name.ilike(needle)
+                *(
+                    column.icontains(term, autoescape=True)
+                    for column in (Mention.text, XUser.username, XUser.name)
+                )
             )
         )
     if after is not None:

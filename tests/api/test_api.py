@@ -76,8 +76,18 @@ def test_mentions_list_pages_by_cursor(api_as, x):
     assert [m["id"] for m in first["items"] + second["items"]] == ids
     assert second["next_cursor"] is None
     item = first["items"][0]
-    assert set(item) >= {"id", "tweet_id", "conversation_id", "author", "text", "created_at",
-                         "status", "priority", "claimed_by", "escalated"}
+    assert set(item) >= {
+        "id",
+        "tweet_id",
+        "conversation_id",
+        "author",
+        "text",
+        "created_at",
+        "status",
+        "priority",
+        "claimed_by",
+        "escalated",
+    }
     assert isinstance(item["tweet_id"], str) and item["created_at"].endswith("Z")
 
 
@@ -113,9 +123,7 @@ def test_an_expired_claim_can_be_taken(api_as, x, app):
     (mention_id,) = ingest(x, "help please")
     first, second = api_as("0427"), api_as("0428")
     first.post(f"/mentions/{mention_id}/claim")
-    db.session.execute(
-        sa.update(Mention).values(claim_expires_at=utcnow() - timedelta(seconds=1))
-    )
+    db.session.execute(sa.update(Mention).values(claim_expires_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     assert second.post(f"/mentions/{mention_id}/claim").status_code == 200
 
@@ -158,9 +166,7 @@ def test_warnings_need_an_explicit_confirm(api_as, x):
     refused = api.post(f"/mentions/{mention_id}/replies", {"text": text})
     assert refused.status_code == 422
     assert all(v["severity"] == "warn" for v in refused.get_json()["error"]["violations"])
-    accepted = api.post(
-        f"/mentions/{mention_id}/replies", {"text": text, "confirm_warnings": True}
-    )
+    accepted = api.post(f"/mentions/{mention_id}/replies", {"text": text, "confirm_warnings": True})
     assert accepted.status_code == 202
 
 

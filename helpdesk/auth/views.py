@@ -1,0 +1,66 @@
+"""Login, logout and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from helpdesk.auth.forms import LanguageForm, LoginForm
+from helpdesk.extensions import limiter
+from helpdesk.services import employees
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a same-site relative path, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    target = target.strip()
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None  # browsers read "/\evil.example" as "//evil.example"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def login():  # type: ignore[no-untyped-def]
+    """Sign in with employee number and password; one message for every failure."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("inbox.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        employee = employees.authenticate(form.number.data or "", form.password.data or "")
+        if employee is not None:
+            login_user(employee)
+            return redirect(next_url or url_for("inbox.index"))
+    # Empty fields, unknown number, wrong password, suspended: the same single message.
+    failed = form.is_submitted()
+    return render_template("auth/login.html", form=form, next_url=next_url, failed=failed)
+
+
+@bp.post("/logout")
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    """Sign out (POST with a CSRF token, so no other site can sign anyone out)."""
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+@login_required
+def language():  # type: ignore[no-untyped-def]
+    """Save the employee's language and go back to the page they were on."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    employees.set_language(current_user, form.language.data)
+    return redirect(safe_next(request.form.get("next")) or url_for("inbox.index"))

@@ -1,0 +1,84 @@
+"""Template filters: times in the employee's time zone and ages like "5 minutes ago"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import LazyString, format_datetime, format_timedelta, get_locale
+from flask_babel import lazy_gettext as _l
+
+from helpdesk.models.types import utcnow
+
+
+def local_time(value: datetime | None, fmt: str = "short") -> str:
+    """A UTC datetime shown in the employee's zone (Flask-Babel's selected time zone)."""
+    return format_datetime(value, fmt) if value else ""
+
+
+def age(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago `value` was, in the request's language ("5分前", "5 minutes ago")."""
+    if value is None:
+        return ""
+    delta = value - (now or utcnow())  # negative: Babel then says "ago"
+    return format_timedelta(delta, granularity="minute", add_direction=True, threshold=0.9)
+
+
+def iso(value: datetime | None) -> str:
+    """ISO 8601 in UTC, for <time datetime=...>."""
+    return value.isoformat().replace("+00:00", "Z") if value else ""
+
+
+_LABELS: dict[str, dict[str, LazyString]] = {
+    "role": {
+        "trainee": _l("trainee"),
+        "agent": _l("agent"),
+        "supervisor": _l("supervisor"),
+        "admin": _l("admin"),
+    },
+    "mention": {
+        "open": _l("open"),
+        "answered": _l("answered"),
+        "answered_elsewhere": _l("answered elsewhere"),
+        "dismissed": _l("dismissed"),
+    },
+    "priority": {"normal": _l("normal"), "high": _l("high")},
+    "reply": {
+        "pending_approval": _l("waiting for approval"),
+        "queued": _l("queued"),
+        "posting": _l("posting"),
+        "posted": _l("posted"),
+        "failed": _l("failed"),
+        "rejected": _l("rejected"),
+    },
+    "severity": {"block": _l("blocks sending"), "warn": _l("warning")},
+    "rule": {
+        "empty": _l("Write an answer: the reply has nothing besides the signature."),
+        "length": _l("Too long: at most 280, counted as X counts, signature included."),
+        "personal_data": _l("Personal data in a public reply: remove it and move to DM."),
+        "banned_term": _l("A banned or confidential term: remove it."),
+        "link_domain": _l("A link outside the allowed domains."),
+        "third_party_mention": _l("Mentions someone other than the customer."),
+    },
+}
+
+
+def label(kind: str, value: object) -> str:
+    """The translated word for a status, priority, role, severity or guideline rule."""
+    key = getattr(value, "value", value)
+    found = _LABELS.get(kind, {}).get(str(key))
+    return str(found) if found is not None else str(key)
+
+
+def labels(kind: str) -> dict[str, str]:
+    """Every translated word of one kind, for the page's scripts."""
+    return {key: str(text) for key, text in _LABELS[kind].items()}
+
+
+def register(app: Flask) -> None:
+    """Install the filters on the app's Jinja environment."""
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(age, "age")
+    app.add_template_filter(iso, "iso")
+    app.add_template_global(label, "label")
+    app.add_template_global(lambda: str(get_locale() or "ja"), "locale_code")

@@ -1,0 +1,35 @@
+"""Forms on the mention page (Flask-WTF: every POST carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from helpdesk.services.inbox import MAX_REASON
+from helpdesk.services.replies import MAX_INPUT_CHARS
+
+
+class ReplyForm(FlaskForm):
+    """The composer; the service signs, counts and checks the text."""
+
+    text = TextAreaField(
+        _l("Reply"),
+        validators=[Length(max=MAX_INPUT_CHARS, message=_l("The reply is far too long."))],
+        render_kw={"rows": 5, "maxlength": MAX_INPUT_CHARS},
+    )
+    confirm_warnings = BooleanField(_l("Send anyway: I have read the warnings above."))
+
+
+class DismissForm(FlaskForm):
+    """Close a mention without replying, with the reason recorded."""
+
+    reason = StringField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Give a reason.")),
+            Length(max=MAX_REASON, message=_l("A reason can be at most 500 characters.")),
+        ],
+        render_kw={"maxlength": MAX_REASON},
+    )

@@ -1,0 +1,131 @@
+// The mention page: the composer's live check (the server's count, via the preview API) and
+// the reply's state, polled until it is posted or failed. Anything that came from the server
+// goes into the page with textContent only, never as HTML.
+(function () {
+  "use strict";
+  var page = document.getElementById("mention-page");
+  if (!page) return;
+  var strings = JSON.parse(document.getElementById("i18n-strings").textContent);
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var mentionId = Number(page.dataset.mentionId);
+  var me = page.dataset.me;
+  var pollMs = Number(page.dataset.interval) || 5000;
+  var busyPollMs = Math.min(pollMs, 1500);
+  var PENDING = ["pending_approval", "queued", "posting"];
+
+  function requestJson(url, body) {
+    var options = { credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      options.method = "POST";
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRFToken"] = csrf;
+      options.body = JSON.stringify(body);
+    }
+    return fetch(url, options).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  // --- the composer ------------------------------------------------------------------
+  var text = document.getElementById("reply-text");
+  if (text) {
+    var counter = document.getElementById("counter");
+    var findings = document.getElementById("findings");
+    var confirmWrap = document.getElementById("confirm-wrap");
+    var confirmBox = document.getElementById("confirm-warnings");
+    var send = document.getElementById("send-button");
+    var timer = null;
+    var seq = 0;
+
+    var finding = function (v) {
+      var li = document.createElement("li");
+      li.className = "finding finding-" + (v.severity === "block" ? "block" : "warn");
+      var strong = document.createElement("strong");
+      strong.textContent = strings.severity[v.severity] || v.severity;
+      var small = document.createElement("small");
+      small.textContent = v.message;
+      li.append(strong, " ", strings.rule[v.rule] || v.rule, small);
+      return li;
+    };
+
+    var render = function (result) {
+      var blank = text.value.trim() === "";
+      counter.textContent = result.weighted_length + " / " + result.max_weighted_length;
+      counter.dataset.length = String(result.weighted_length);
+      counter.classList.toggle("over", result.weighted_length > result.max_weighted_length);
+      var shown = result.violations.filter(function (v) { return !(blank && v.rule === "empty"); });
+      findings.replaceChildren.apply(findings, shown.map(finding));
+      var warn = shown.some(function (v) { return v.severity === "warn"; });
+      confirmWrap.hidden = !warn;
+      if (!warn) confirmBox.checked = false;
+      send.disabled = !result.valid;
+    };
+
+    var check = function () {
+      var mine = ++seq;
+      requestJson(page.dataset.previewUrl, { text: text.value, mention_id: mentionId })
+        .then(function (result) { if (mine === seq) render(result); })
+        .catch(function () {
+          if (mine !== seq) return;
+          var li = document.createElement("li");
+          li.className = "finding finding-warn";
+          li.textContent = strings.check_failed;
+          findings.replaceChildren(li);
+          send.disabled = false; // the server checks again when the reply is sent
+        });
+    };
+
+    text.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(check, 250);
+    });
+    check();
+  }
+
+  // --- the reply's state and who holds the claim --------------------------------------
+  var holderLine = document.getElementById("claim-holder");
+  var statusBadge = document.getElementById("mention-status");
+
+  var updateReply = function (reply) {
+    var li = document.querySelector('[data-reply-id="' + Number(reply.id) + '"]');
+    if (!li) return;
+    li.dataset.replyStatus = reply.status;
+    li.className = "tweet ours reply-" + reply.status;
+    li.querySelector("[data-reply-state]").textContent = strings.reply[reply.status] || reply.status;
+    var error = li.querySelector("[data-reply-error]");
+    if (reply.error) {
+      error.textContent = reply.error;
+      error.hidden = false;
+    }
+  };
+
+  var update = function (mention) {
+    if (statusBadge) statusBadge.textContent = strings.mention[mention.status] || mention.status;
+    var holder = mention.claimed_by || "";
+    if (holderLine && holderLine.dataset.holder !== holder) {
+      holderLine.dataset.holder = holder;
+      if (holder && holder !== me) {
+        holderLine.textContent = strings.working_on.replace("{number}", holder);
+      } else if (!holder) {
+        holderLine.textContent = strings.nobody_working;
+      }
+    }
+    (mention.replies || []).forEach(updateReply);
+  };
+
+  var busy = function () {
+    return Array.prototype.some.call(document.querySelectorAll("[data-reply-status]"), function (li) {
+      return PENDING.indexOf(li.dataset.replyStatus) >= 0;
+    });
+  };
+
+  var poll = function () {
+    requestJson(page.dataset.pollUrl)
+      .then(update)
+      .catch(function () { /* offline for a moment: try again on the next tick */ })
+      .then(function () { setTimeout(poll, busy() ? busyPollMs : pollMs); });
+  };
+  setTimeout(poll, busy() ? busyPollMs : pollMs);
+})();

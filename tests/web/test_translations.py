@@ -1,0 +1,50 @@
+"""The ja and en catalogues: complete, in step with the code, and compiled .mo files up to date."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "helpdesk" / "translations"
+LANGUAGES = ("ja", "en")
+
+
+def catalog(lang: str):  # type: ignore[no-untyped-def]
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale=lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_compiled_mo_files_match_the_po_files(lang):
+    """Each committed .mo is what `pybabel compile` makes of its .po (run it after editing)."""
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog(lang))
+    committed = (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").read_bytes()
+    assert committed == compiled.getvalue(), (
+        f"{lang}/messages.mo is stale: run `pybabel compile -d helpdesk/translations`"
+    )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_string_in_the_code_is_translated(lang, tmp_path):
+    """Every string marked in the code and templates has a translation in each language."""
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg"]
+        + ["-k", "_l", "-o", str(pot), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with open(pot, "rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    translated = {m.id for m in catalog(lang) if m.id and m.string and not m.fuzzy}
+    missing = sorted(wanted - translated)
+    assert not missing, f"untranslated in {lang} (extract, update, translate, compile): {missing}"
