@@ -46,7 +46,9 @@ class IngestSummary:
         return asdict(self)
 
 
-def mention_rows(page: TweetPage, account_id: int, brand_x_id: int) -> tuple[list[dict], list[dict]]:
+def mention_rows(
+    page: TweetPage, account_id: int, brand_x_id: int
+) -> tuple[list[dict], list[dict]]:
     """Mention rows and author rows for a page, leaving out the brand's own posts and retweets."""
     mentions: list[dict] = []
     authors: dict[int, dict] = {}
