@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,17 @@ def api_as(client: FlaskClient, make_employee):  # type: ignore[no-untyped-def]
         return Api(client, create_token(make_employee(number, role)))
 
     return make
+
+
+def wait_for(what: str, seconds: float, probe: Callable[[], Any]) -> Any:
+    """The first truthy result of probe(), retried until `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {seconds} s waiting for {what}")
 
 
 def run_jobs(app: Flask) -> None:

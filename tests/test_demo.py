@@ -14,10 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
+
+from tests.conftest import wait_for
 
 HELPDESK = Path(sys.executable).with_name("helpdesk")
 PASSWORD = "demo-pass-for-tests"
@@ -90,17 +91,6 @@ def group_processes(pgid: int) -> list[int]:
         if fields[0] != "Z" and int(fields[2]) == pgid:
             found.append(int(entry.name))
     return found
-
-
-def poll(what: str, seconds: float, probe: Callable[[], Any]) -> Any:
-    """The first truthy result of probe(), retried until `seconds` have passed."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.5)
-    pytest.fail(f"timed out after {seconds} s waiting for {what}")
 
 
 class RunningDemo:
@@ -219,7 +209,7 @@ def assert_stopped_cleanly(demo: RunningDemo, ports: tuple[int, int]) -> None:
     code = demo.interrupt()
     assert code == 0, demo.output
     assert group_processes(demo.proc.pid) == []
-    poll("every demo process to be gone", 5, lambda: not instance_processes(demo.instance))
+    wait_for("every demo process to be gone", 5, lambda: not instance_processes(demo.instance))
     assert not running(redis_pid), "the embedded Redis server is still running"
     assert all(port_is_free(p) for p in ports), demo.output
 
@@ -238,7 +228,7 @@ def test_demo_answers_a_customer_stops_cleanly_and_resumes(
     auth = demo.auth("0101")
     tweet_id = mention(demo, customer, "@acme_help my order has not arrived yet, can you check?")
 
-    found = poll(
+    found = wait_for(
         "the mention to be ingested",
         INGEST_SECONDS,
         lambda: find_mention(demo, auth, customer, "open"),
@@ -263,7 +253,7 @@ def test_demo_answers_a_customer_stops_cleanly_and_resumes(
         assert reply.json()["status"] not in ("failed", "rejected"), reply.text
         return reply.json() if reply.json()["status"] == "posted" else None
 
-    poll("the reply to be posted", 30, posted)
+    wait_for("the reply to be posted", 30, posted)
     brand = requests.get(f"{demo.sandbox}/_sandbox/tweets", params={"author": "brand"}, timeout=10)
     answers = [t for t in brand.json()["data"] if t["in_reply_to_tweet_id"] == tweet_id]
     assert len(answers) == 1, answers
@@ -280,7 +270,7 @@ def test_demo_answers_a_customer_stops_cleanly_and_resumes(
     # The fresh sandbox's ids are newer than the stored cursor, so ingestion goes on.
     newcomer = f"dnew{secrets.randbelow(10**8)}"
     new_id = mention(again, newcomer, "@acme_help is the store open on Sunday?")
-    fresh = poll(
+    fresh = wait_for(
         "a mention to the resumed demo",
         INGEST_SECONDS,
         lambda: find_mention(again, auth, newcomer, "open"),

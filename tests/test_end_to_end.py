@@ -7,26 +7,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from helpdesk.queue import enqueue_ingest
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def wait_for(check: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> object:
-    """Poll until check() is truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture
@@ -57,7 +46,7 @@ def test_a_mention_gets_exactly_one_signed_reply_on_x(app, x, api_as, worker_pro
     api = api_as("0427")
     enqueue_ingest()
     items = wait_for(
-        lambda: api.get("/mentions").get_json()["items"], what="the worker to ingest the mention"
+        "the worker to ingest the mention", 30, lambda: api.get("/mentions").get_json()["items"]
     )
     mention = items[0]
     assert mention["tweet_id"] == tweet_id
@@ -68,8 +57,9 @@ def test_a_mention_gets_exactly_one_signed_reply_on_x(app, x, api_as, worker_pro
     assert created.status_code == 202
     reply_id = created.get_json()["reply"]["id"]
     posted = wait_for(
+        "the worker to post the reply",
+        30,
         lambda: (r := api.get(f"/replies/{reply_id}").get_json())["status"] == "posted" and r,
-        what="the worker to post the reply",
     )
     brand = x.get("/_sandbox/tweets", author="brand").json()["data"]
     assert len(brand) == 1

@@ -9,22 +9,12 @@ import pytest
 import requests
 import tweepy
 
+from helpdesk.x.client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
 from helpdesk.x.sandbox import make_sandbox_server, run_sandbox
 from helpdesk.x.transport import BaseURLAdapter
 
-FIELDS = {
-    "tweet_fields": [
-        "created_at",
-        "author_id",
-        "conversation_id",
-        "in_reply_to_user_id",
-        "referenced_tweets",
-        "entities",
-        "lang",
-    ],
-    "expansions": ["author_id", "referenced_tweets.id"],
-    "user_fields": ["username", "name", "profile_image_url", "public_metrics"],
-}
+# The fields and expansions the helpdesk's own client asks for.
+FIELDS = {"tweet_fields": TWEET_FIELDS, "expansions": EXPANSIONS, "user_fields": USER_FIELDS}
 BEARER = {"Authorization": "Bearer test-bearer"}
 
 
