@@ -37,6 +37,9 @@ def create_app(
         instance_relative_config=True,
     )
     app.config.from_mapping(settings.to_flask())
+    # tweepy's DEBUG log prints request headers, bearer token included: never below INFO.
+    tweepy_log = logging.getLogger("tweepy")
+    tweepy_log.setLevel(max(tweepy_log.getEffectiveLevel(), logging.INFO))
     if config:
         app.config.from_mapping(config)
     _init_extensions(app, settings)
@@ -61,6 +64,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     migrate.init_app(app, db, directory=str(_migrations_folder()), render_as_batch=True)
     redis_conn = redis_store.connect(settings.redis_url, settings.instance_path)
     app.extensions["redis"] = redis_conn
+    redis_store.warn_if_evicting(redis_conn)
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage_uri(redis_conn))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)

@@ -45,3 +45,14 @@ def check_eviction_policy(conn: redis.Redis) -> str | None:
             f"Redis maxmemory-policy is {policy}; set noeviction so queued jobs are never evicted"
         )
     return None
+
+
+def warn_if_evicting(conn: redis.Redis) -> None:
+    """Log a warning at start-up when Redis may evict jobs or cannot be reached yet."""
+    try:
+        warning = check_eviction_policy(conn)
+    except redis.RedisError as exc:
+        logger.warning("Redis is not reachable yet (%s); jobs wait until it is", exc)
+        return
+    if warning:
+        logger.warning(warning)
