@@ -22,19 +22,26 @@ def get_queue(name: str) -> Queue:
 
 
 def enqueue_post_reply(reply_id: int, *, at: datetime | None = None) -> None:
-    """Queue the job that posts one reply; one job per reply id however often it is asked."""
+    """Queue the job that posts one reply: one job per reply (and retry time), however often
+    it is asked. post_reply itself only acts on a `queued` row, so an extra job is harmless.
+    """
     queue = get_queue(OUTBOUND)
+    if at is not None and at <= datetime.now(UTC):
+        at = None  # due now: a plain enqueue needs no scheduler
+    # A retry scheduled from inside the running job needs an id of its own: the running
+    # job still holds the plain one.
+    job_id = f"post_reply-{reply_id}"
+    if at is not None:
+        job_id += f"-at-{int(at.timestamp())}"
     options = {
         "args": (reply_id,),
-        "job_id": f"post_reply-{reply_id}",
+        "job_id": job_id,
         "unique": True,
         "job_timeout": 120,
         "result_ttl": 0,
         "failure_ttl": 24 * 3600,
         "retry": Retry(max=3, interval=[10, 30, 60]),
     }
-    if at is not None and at <= datetime.now(UTC):
-        at = None  # due now: a plain enqueue needs no scheduler
     for _ in range(2):
         try:
             if at is None:

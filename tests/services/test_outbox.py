@@ -68,6 +68,10 @@ def test_a_rate_limited_post_goes_back_to_queued_without_burning_an_attempt(app,
     assert stored.status is ReplyStatus.QUEUED and stored.attempts == 0
     assert stored.not_before is not None
     assert brand_posts(x) == []
+    from helpdesk.queue import OUTBOUND, get_queue
+
+    scheduled = get_queue(OUTBOUND).scheduled_job_registry.get_job_ids()
+    assert scheduled == [f"post_reply-{reply.id}-at-{int(stored.not_before.timestamp())}"]
 
 
 def test_a_dropped_connection_after_posting_is_reconciled_not_reposted(app, x, make_employee):
