@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from helpdesk import queue
 from helpdesk.services import ingest, outbox
 
 
 def ingest_mentions(account_id: int | None = None) -> dict[str, object]:
     """One ingestion pass for the brand account (returns at once if another pass runs)."""
-    return ingest.ingest_mentions(account_id).as_dict()
+    summary = ingest.ingest_mentions(account_id)
+    if summary.outcome == "rate_limited" and summary.retry_at:
+        # Never sleep in a worker: the next pass is scheduled for X's reset time.
+        queue.enqueue_ingest(account_id, at=datetime.fromisoformat(summary.retry_at))
+    return summary.as_dict()
 
 
 def post_reply(reply_id: int) -> dict[str, object]:

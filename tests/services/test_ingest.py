@@ -158,3 +158,19 @@ def _with(settings, **changes):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
     return replace(settings, **changes)
+
+
+def test_a_rate_limited_ingest_job_schedules_the_next_pass_at_the_reset(app, x):
+    """The ingest job never sleeps on a 429: it schedules the next pass for X's reset time."""
+    from helpdesk.queue import INGEST, enqueue_ingest, get_queue
+    from tests.conftest import run_jobs
+
+    x.mention("hello")
+    x.fault(status=429, count=1, path="/2/users/*/mentions")
+    enqueue_ingest()
+    run_jobs(app)
+    run = db.session.scalar(sa.select(IngestRun).order_by(IngestRun.id.desc()))
+    assert run.outcome.value == "rate_limited"
+    registry = get_queue(INGEST).scheduled_job_registry
+    (job_id,) = registry.get_job_ids()
+    assert registry.get_scheduled_time(job_id).timestamp() == int(run.retry_at.timestamp())
