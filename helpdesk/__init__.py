@@ -96,8 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.api.views import bp as api_bp
     from helpdesk.auth.views import bp as auth_bp
     from helpdesk.inbox.views import bp as inbox_bp
+    from helpdesk.supervise.views import bp as supervise_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(supervise_bp)
     filters.register(app)

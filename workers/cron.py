@@ -25,11 +25,13 @@ rq.cron.Queue = _JSONQueue  # type: ignore[misc]
 
 INGEST_INTERVAL = int(os.environ.get("HELPDESK_INGEST_INTERVAL_SECONDS") or 15)
 OUTBOX_SWEEP_INTERVAL = 30
+SLA_SWEEP_INTERVAL = 60
 
 SCHEDULE = (
     # (job, queue, interval seconds, job timeout seconds)
     (jobs.ingest_mentions, "ingest", INGEST_INTERVAL, 600),
     (jobs.sweep_outbox, "default", OUTBOX_SWEEP_INTERVAL, 300),
+    (jobs.sweep_sla, "default", SLA_SWEEP_INTERVAL, 300),
 )
 
 for func, queue_name, interval, timeout in SCHEDULE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from helpdesk import queue
-from helpdesk.services import ingest, outbox
+from helpdesk.services import escalation, ingest, outbox
 
 
 def ingest_mentions(account_id: int | None = None) -> dict[str, object]:
@@ -25,3 +25,8 @@ def post_reply(reply_id: int) -> dict[str, object]:
 def sweep_outbox() -> dict[str, int]:
     """Re-enqueue lost jobs and reconcile replies whose outcome is unknown."""
     return outbox.sweep_outbox()
+
+
+def sweep_sla() -> dict[str, int]:
+    """Escalate open mentions past their SLA (each gets one automatic escalation, ever)."""
+    return escalation.sweep_sla()

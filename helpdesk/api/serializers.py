@@ -1,11 +1,12 @@
-"""The API's JSON shapes for mentions and replies (ids of X objects as strings)."""
+"""The API's JSON shapes: mentions, replies, escalations, coverage (ids of X objects as strings)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from helpdesk.models import Mention, Reply
+from helpdesk.models import Escalation, Mention, Reply
 from helpdesk.models.types import utcnow
+from helpdesk.services.escalation import due_at
 
 
 def iso(value: datetime | None) -> str | None:
@@ -51,3 +52,40 @@ def reply_json(reply: Reply) -> dict[str, object]:
         "attempts": reply.attempts,
         "error": reply.last_error if reply.status.value in ("failed", "rejected") else None,
     }
+
+
+def escalation_json(escalation: Escalation, now: datetime | None = None) -> dict[str, object]:
+    """An escalation with its mention (whose status shows whether it has been answered since)."""
+    now = now or utcnow()
+    due = due_at(escalation.mention)
+    return {
+        "id": escalation.id,
+        "mention_id": escalation.mention_id,
+        "kind": escalation.kind.value,
+        "reason": escalation.reason,
+        "status": escalation.status.value,
+        "raised_by": escalation.raised_by.number if escalation.raised_by else None,
+        "assigned_to": escalation.assigned_to.number if escalation.assigned_to else None,
+        "resolved_by": escalation.resolved_by.number if escalation.resolved_by else None,
+        "resolution": escalation.resolution,
+        "created_at": iso(escalation.created_at),
+        "resolved_at": iso(escalation.resolved_at),
+        "due_at": iso(due),
+        "overdue_seconds": max(int((now - due).total_seconds()), 0),
+        "mention": mention_json(escalation.mention, now),
+    }
+
+
+def coverage_json(figures: dict[str, object]) -> dict[str, object]:
+    """The coverage figures with every time as ISO 8601 UTC."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, datetime):
+            return iso(value)
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return value
+
+    return plain(figures)  # type: ignore[return-value]

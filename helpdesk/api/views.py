@@ -9,11 +9,17 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
-from helpdesk.api.serializers import iso, mention_json, reply_json
+from helpdesk.api.serializers import (
+    coverage_json,
+    escalation_json,
+    iso,
+    mention_json,
+    reply_json,
+)
 from helpdesk.errors import ApiError
 from helpdesk.extensions import csrf, limiter
 from helpdesk.models import Role
-from helpdesk.services import employees, health, inbox, replies
+from helpdesk.services import coverage, employees, escalation, health, inbox, replies
 from helpdesk.services.errors import ServiceError, http_status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -194,3 +200,49 @@ def server_time():  # type: ignore[no-untyped-def]
     from helpdesk.models.types import utcnow
 
     return jsonify({"now": iso(utcnow()), "timezone": current_app.config["HELPDESK"].timezone})
+
+
+@bp.post("/mentions/<int:mention_id>/escalate")
+@token_required()
+def escalate(mention_id: int):  # type: ignore[no-untyped-def]
+    """Raise a mention to supervisors with a reason; 409 already_escalated when one is open."""
+    reason = json_body().get("reason")
+    created = escalation.escalate(mention_id, current_user, reason)
+    return jsonify({"escalation": escalation_json(created)}), 201
+
+
+@bp.get("/escalations")
+@token_required(Role.SUPERVISOR)
+def list_escalations():  # type: ignore[no-untyped-def]
+    """The escalation queue: open ones by breach age and priority, or resolved, or all."""
+    items = escalation.list_escalations(
+        request.args.get("status") or "open", limit=_int_arg("limit", 200)
+    )
+    return jsonify({"items": [escalation_json(e) for e in items]})
+
+
+@bp.post("/escalations/<int:escalation_id>/assign")
+@token_required(Role.SUPERVISOR)
+def assign_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
+    """Give an open escalation to an employee, by number."""
+    number = json_body().get("employee")
+    assigned = escalation.assign(escalation_id, current_user, number)
+    return jsonify({"escalation": escalation_json(assigned)})
+
+
+@bp.post("/escalations/<int:escalation_id>/resolve")
+@token_required(Role.SUPERVISOR)
+def resolve_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
+    """Close an open escalation with a note."""
+    note = json_body().get("note")
+    resolved = escalation.resolve(escalation_id, current_user, note)
+    return jsonify({"escalation": escalation_json(resolved)})
+
+
+@bp.get("/coverage")
+@token_required(Role.SUPERVISOR)
+def get_coverage():  # type: ignore[no-untyped-def]
+    """Coverage for [from, to) (default the last 24 hours); dates are days in the desk's zone."""
+    tz = current_app.config["HELPDESK"].timezone
+    start, end = coverage.parse_period(request.args.get("from"), request.args.get("to"), tz)
+    return jsonify(coverage_json(coverage.coverage(start, end, tz)))

@@ -13,7 +13,7 @@ from helpdesk.filters import labels
 from helpdesk.inbox.forms import DismissForm, ReplyForm
 from helpdesk.models import LIVE_REPLY_STATUSES, Mention, MentionStatus, Role
 from helpdesk.models.types import utcnow
-from helpdesk.services import inbox, replies
+from helpdesk.services import escalation, inbox, replies
 from helpdesk.services.errors import NotFound, ServiceError, http_status
 
 bp = Blueprint("inbox", __name__)
@@ -21,6 +21,10 @@ bp = Blueprint("inbox", __name__)
 FILTERS = ("open", "mine", "answered", "dismissed", "all")
 SORTS = ("oldest", "newest")
 PAGE_SIZE = 25
+
+
+class EscalateForm(DismissForm):
+    """Raise the mention to supervisors; the reason follows a dismissal's rules (1-500)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,21 @@ def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".index"))
 
 
+@bp.post("/mentions/<int:mention_id>/escalate")
+@role_required(Role.TRAINEE)
+def escalate(mention_id: int):  # type: ignore[no-untyped-def]
+    """Raise the mention to supervisors, with a reason."""
+    form = EscalateForm(prefix="escalate")
+    if not form.validate_on_submit():
+        return _mention_page(mention_id, status=400, escalate_form=form)
+    try:
+        escalation.escalate(mention_id, current_user, form.reason.data)
+    except ServiceError as exc:
+        return _refused(mention_id, exc, escalate_form=form)
+    flash(_("Escalated to the supervisors."), "info")
+    return redirect(url_for(".mention", mention_id=mention_id))
+
+
 def _refused(mention_id: int, exc: ServiceError, **forms: object):  # type: ignore[no-untyped-def]
     """The mention page again, with the service's refusal explained in the reader's language."""
     if isinstance(exc, NotFound):
@@ -180,6 +199,7 @@ def _mention_page(  # type: ignore[no-untyped-def]
     refusal: ServiceError | None = None,
     reply_form: ReplyForm | None = None,
     dismiss_form: DismissForm | None = None,
+    escalate_form: EscalateForm | None = None,
 ):
     try:
         mention = inbox.get_mention(mention_id)
@@ -206,6 +226,8 @@ def _mention_page(  # type: ignore[no-untyped-def]
         and (holder is None or holder.id == current_user.id),
         reply_form=reply_form or ReplyForm(formdata=None),
         dismiss_form=dismiss_form or DismissForm(formdata=None),
+        escalate_form=escalate_form or EscalateForm(formdata=None, prefix="escalate"),
+        open_escalation=escalation.open_escalation_for(mention.id),
         error=_explain(refusal, mention, holder) if refusal else None,
         violations=violations,
         has_warnings=any(v.get("severity") == "warn" for v in violations),
@@ -232,6 +254,7 @@ def _explain(exc: ServiceError, mention: Mention, holder) -> str:  # type: ignor
         return _("The reply has warnings: tick “send anyway” to send it as it is.")
     messages = {
         "already_answered": _("This mention already has a reply on its way."),
+        "already_escalated": _("This mention is already escalated."),
         "reason_required": _("Give a reason."),
         "reason_too_long": _("A reason can be at most 500 characters."),
         "text_too_long": _("The reply is far too long."),

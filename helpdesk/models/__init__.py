@@ -1,8 +1,9 @@
-"""SQLAlchemy 2.0 typed models: employees, accounts, mentions, replies, ingest runs, audit."""
+"""Typed models: employees, accounts, mentions, replies, escalations, ingest runs, audit."""
 
 from helpdesk.models.accounts import BrandAccount, XUser
 from helpdesk.models.audit import AuditEvent
 from helpdesk.models.employees import ApiToken, Employee, Role
+from helpdesk.models.escalations import Escalation, EscalationKind, EscalationStatus
 from helpdesk.models.ingest import IngestOutcome, IngestRun
 from helpdesk.models.mentions import Mention, MentionStatus, Priority
 from helpdesk.models.replies import LIVE_REPLY_STATUSES, Reply, ReplyStatus
@@ -13,6 +14,9 @@ __all__ = [
     "AuditEvent",
     "BrandAccount",
     "Employee",
+    "Escalation",
+    "EscalationKind",
+    "EscalationStatus",
     "IngestOutcome",
     "IngestRun",
     "Mention",

@@ -17,6 +17,7 @@ from helpdesk.extensions import db
 from helpdesk.models import BrandAccount, IngestOutcome, IngestRun, Mention, XUser
 from helpdesk.models.types import utcnow
 from helpdesk.services.brand import get_brand_account, x_client
+from helpdesk.services.priority import priority_for
 from helpdesk.x.errors import XError, XRateLimited
 from helpdesk.x.models import TweetPage, XTweet
 
@@ -56,8 +57,10 @@ def mention_rows(
     for tweet in page.tweets:
         if tweet.is_retweet or tweet.author_id in (None, brand_x_id):
             continue
-        mentions.append(_mention_row(tweet, account_id, now))
         user = page.users.get(tweet.author_id)
+        mentions.append(
+            _mention_row(tweet, account_id, now, user.followers_count if user else None)
+        )
         authors[tweet.author_id] = {
             "x_user_id": tweet.author_id,
             "username": user.username if user else None,
@@ -69,7 +72,9 @@ def mention_rows(
     return mentions, list(authors.values())
 
 
-def _mention_row(tweet: XTweet, account_id: int, now: datetime) -> dict:
+def _mention_row(
+    tweet: XTweet, account_id: int, now: datetime, followers_count: int | None = None
+) -> dict:
     return {
         "tweet_id": tweet.id,
         "brand_account_id": account_id,
@@ -82,7 +87,7 @@ def _mention_row(tweet: XTweet, account_id: int, now: datetime) -> dict:
         "created_at": tweet.created_at or now,
         "ingested_at": now,
         "status": "open",
-        "priority": "normal",
+        "priority": priority_for(tweet.text, followers_count).value,
     }
 
 

@@ -1,0 +1,209 @@
+"""Coverage for a period: how many mentions were answered, how fast, by whom and at what hour."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.models import Employee, Mention, MentionStatus, Priority, Reply, ReplyStatus
+from helpdesk.models.types import utcnow
+from helpdesk.services.errors import InvalidInput
+from helpdesk.services.escalation import sla_seconds
+
+RESPONDED = (MentionStatus.ANSWERED, MentionStatus.ANSWERED_ELSEWHERE)
+DEFAULT_PERIOD = timedelta(hours=24)
+MAX_PERIOD = timedelta(days=366)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The `fraction` quantile with linear interpolation between ranks (numpy's default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = fraction * (len(ordered) - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _zone(tz: str | tzinfo) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def parse_bound(name: str, raw: str | None, tz: str | tzinfo) -> datetime | None:
+    """An ISO 8601 date (midnight in `tz`) or datetime (UTC unless it has an offset)."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    try:
+        if _DATE.fullmatch(text):
+            return datetime.combine(date.fromisoformat(text), time(), _zone(tz)).astimezone(UTC)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{name} must be an ISO 8601 date or datetime, like 2026-01-31 or "
+            "2026-01-31T09:00:00Z.",
+            parameter=name,
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_period(
+    raw_from: str | None, raw_to: str | None, tz: str | tzinfo, *, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """[from, to) from query values; `to` defaults to now and `from` to a day before `to`."""
+    end = parse_bound("to", raw_to, tz) or (now or utcnow())
+    start = parse_bound("from", raw_from, tz) or end - DEFAULT_PERIOD
+    if start >= end:
+        raise InvalidInput("from must be before to.", parameter="from")
+    if end - start > MAX_PERIOD:
+        raise InvalidInput("The period from .. to can be at most 366 days.", parameter="from")
+    return start, end
+
+
+def coverage(
+    start: datetime, end: datetime, tz: str | tzinfo, *, now: datetime | None = None
+) -> dict[str, object]:
+    """The figures for mentions created in [start, end); hours are counted in `tz`."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("coverage needs tz-aware datetimes")
+    if start >= end:
+        raise InvalidInput("from must be before to.", parameter="from")
+    zone, now = _zone(tz), now or utcnow()
+    in_period = sa.and_(Mention.created_at >= start, Mention.created_at < end)
+
+    counts = dict(
+        db.session.execute(
+            sa.select(Mention.status, sa.func.count()).where(in_period).group_by(Mention.status)
+        ).all()
+    )
+    by_status = {status: counts.get(status, 0) for status in MentionStatus}
+    total = sum(by_status.values())
+    due = total - by_status[MentionStatus.DISMISSED]
+
+    first_posted = (
+        sa.select(Reply.mention_id, sa.func.min(Reply.posted_at).label("posted_at"))
+        .where(Reply.status == ReplyStatus.POSTED)
+        .group_by(Reply.mention_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Mention.id,
+            Mention.created_at,
+            Mention.status,
+            Mention.priority,
+            Mention.closed_at,
+            first_posted.c.posted_at,
+        )
+        .outerjoin(first_posted, first_posted.c.mention_id == Mention.id)
+        .where(in_period)
+    ).all()
+
+    response_times: list[float] = []
+    within_sla = 0
+    oldest_open: tuple[datetime, int] | None = None
+    hours = [{"hour": hour, "received": 0, "answered": 0} for hour in range(24)]
+    for row in rows:
+        bucket = hours[row.created_at.astimezone(zone).hour]
+        bucket["received"] += 1
+        if row.status in RESPONDED:
+            bucket["answered"] += 1
+        if row.status is MentionStatus.OPEN and (
+            oldest_open is None or (row.created_at, row.id) < oldest_open
+        ):
+            oldest_open = (row.created_at, row.id)
+        first = _first_response(row.status, row.posted_at, row.closed_at)
+        if first is None:
+            continue
+        waited = max((first - row.created_at).total_seconds(), 0.0)
+        response_times.append(waited)
+        if waited <= sla_seconds(Priority(row.priority)):
+            within_sla += 1
+
+    return {
+        "from": start,
+        "to": end,
+        "timezone": str(tz),
+        "generated_at": now,
+        "sla_seconds": {
+            "normal": sla_seconds(Priority.NORMAL),
+            "high": sla_seconds(Priority.HIGH),
+        },
+        "total": total,
+        "answered": by_status[MentionStatus.ANSWERED],
+        "answered_elsewhere": by_status[MentionStatus.ANSWERED_ELSEWHERE],
+        "dismissed": by_status[MentionStatus.DISMISSED],
+        "open": by_status[MentionStatus.OPEN],
+        "response_rate": _rate(
+            by_status[MentionStatus.ANSWERED] + by_status[MentionStatus.ANSWERED_ELSEWHERE], due
+        ),
+        "responded": len(response_times),
+        "within_sla": within_sla,
+        "within_sla_rate": _rate(within_sla, due),
+        "median_first_response_seconds": _seconds(percentile(response_times, 0.5)),
+        "p90_first_response_seconds": _seconds(percentile(response_times, 0.9)),
+        "oldest_open": (
+            {
+                "id": oldest_open[1],
+                "created_at": oldest_open[0],
+                "age_seconds": round((now - oldest_open[0]).total_seconds(), 3),
+            }
+            if oldest_open
+            else None
+        ),
+        "per_employee": _per_employee(in_period),
+        "per_hour": hours,
+    }
+
+
+def _first_response(
+    status: MentionStatus, posted_at: datetime | None, closed_at: datetime | None
+) -> datetime | None:
+    """Our posted reply's time; for a mention answered outside the app, when we saw that."""
+    if posted_at is not None:
+        return posted_at
+    if status is MentionStatus.ANSWERED_ELSEWHERE:
+        return closed_at
+    return None
+
+
+def _per_employee(in_period: sa.ColumnElement[bool]) -> list[dict[str, object]]:
+    """Replies posted to the period's mentions, per author, with their median response time."""
+    rows = db.session.execute(
+        sa.select(Employee.number, Employee.name, Reply.posted_at, Mention.created_at)
+        .join(Reply, Reply.author_id == Employee.id)
+        .join(Mention, Mention.id == Reply.mention_id)
+        .where(in_period, Reply.status == ReplyStatus.POSTED, Reply.posted_at.is_not(None))
+    ).all()
+    waits: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for row in rows:
+        waits[(row.number, row.name)].append(
+            max((row.posted_at - row.created_at).total_seconds(), 0.0)
+        )
+    people = [
+        {
+            "number": number,
+            "name": name,
+            "replies_posted": len(times),
+            "median_response_seconds": _seconds(percentile(times, 0.5)),
+        }
+        for (number, name), times in waits.items()
+    ]
+    return sorted(people, key=lambda p: (-int(p["replies_posted"]), p["number"]))  # type: ignore[call-overload]

@@ -1,0 +1,53 @@
+"""What supervisors watch besides escalations: failed and waiting replies, the budget, ingestion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from helpdesk.extensions import db
+from helpdesk.models import IngestRun, Reply, ReplyStatus
+from helpdesk.services import budget
+
+
+@dataclass(frozen=True)
+class DeskState:
+    """The supervisors' overview: replies needing a hand, the posting budget, ingest health."""
+
+    failed_replies: list[Reply]
+    pending_replies: list[Reply]
+    budget: budget.Budget
+    ingest_gaps: list[IngestRun]
+    ingest_runs: list[IngestRun]
+
+
+def _replies(status: ReplyStatus, newest_first: bool, limit: int) -> list[Reply]:
+    order = Reply.updated_at.desc() if newest_first else Reply.created_at
+    query = (
+        sa.select(Reply)
+        .where(Reply.status == status)
+        .options(selectinload(Reply.mention))
+        .order_by(order, Reply.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def desk_state(limit: int = 50) -> DeskState:
+    """Failed replies (newest first), trainee replies waiting (oldest first), budget, ingest."""
+    gaps = (
+        sa.select(IngestRun)
+        .where(IngestRun.gap_detected.is_(True), IngestRun.gap_repaired.is_(False))
+        .order_by(IngestRun.id.desc())
+        .limit(limit)
+    )
+    runs = sa.select(IngestRun).order_by(IngestRun.id.desc()).limit(10)
+    return DeskState(
+        failed_replies=_replies(ReplyStatus.FAILED, True, limit),
+        pending_replies=_replies(ReplyStatus.PENDING_APPROVAL, False, limit),
+        budget=budget.current(),
+        ingest_gaps=list(db.session.scalars(gaps)),
+        ingest_runs=list(db.session.scalars(runs)),
+    )

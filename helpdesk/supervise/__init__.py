@@ -1,0 +1,1 @@
+"""Supervisors' pages: the escalation queue, replies needing a hand, ingestion and coverage."""

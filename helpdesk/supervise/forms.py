@@ -1,0 +1,51 @@
+"""Forms on the supervisors' pages (Flask-WTF: every POST carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from helpdesk.services.escalation import MAX_NOTE
+from helpdesk.services.inbox import MAX_REASON
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (approve a reply)."""
+
+
+class AssignForm(FlaskForm):
+    """Give an escalation to an employee, by number."""
+
+    employee = StringField(
+        _l("Employee number"),
+        validators=[
+            DataRequired(message=_l("Give the employee number to assign.")),
+            Length(max=6, message=_l("Employee numbers have 4 to 6 digits.")),
+        ],
+    )
+
+
+class ResolveForm(FlaskForm):
+    """Close an escalation with a note."""
+
+    note = StringField(
+        _l("Resolution note"),
+        validators=[
+            DataRequired(message=_l("Write how it was resolved.")),
+            Length(max=MAX_NOTE, message=_l("A note can be at most 500 characters.")),
+        ],
+    )
+
+
+class RejectForm(FlaskForm):
+    """Turn a trainee's reply down, with the reason."""
+
+    reason = StringField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Give a reason.")),
+            Length(max=MAX_REASON, message=_l("A reason can be at most 500 characters.")),
+        ],
+    )

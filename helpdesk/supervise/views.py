@@ -1,0 +1,231 @@
+"""Supervisors' pages: parse -> authorize -> one service call -> render or redirect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from helpdesk.access import role_required
+from helpdesk.models import Role
+from helpdesk.models.types import utcnow
+from helpdesk.services import coverage, escalation, replies, supervision
+from helpdesk.services.errors import NotFound, ServiceError, http_status
+from helpdesk.supervise.forms import ActionForm, AssignForm, RejectForm, ResolveForm
+
+bp = Blueprint("supervise", __name__, url_prefix="/supervise")
+
+ESCALATION_FILTERS = ("open", "resolved", "all")
+PERIODS = ("today", "7d", "custom")
+
+KIND_LABELS = {
+    "sla_breach": _l("SLA breached"),
+    "rule": _l("priority rule"),
+    "manual": _l("raised by hand"),
+}
+OUTCOME_LABELS = {
+    "running": _l("running"),
+    "ok": _l("ok"),
+    "failed": _l("failed"),
+    "rate_limited": _l("rate limited"),
+}
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: float | None) -> str:
+    """Seconds as h:mm:ss (or m:ss under an hour); an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@bp.app_template_filter("percent")
+def percent(value: float | None) -> str:
+    """A share as a percentage with one decimal; an em dash when there is nothing to divide."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@bp.get("/")
+@role_required(Role.SUPERVISOR)
+def index():  # type: ignore[no-untyped-def]
+    """The escalation queue, replies that need a supervisor, the posting budget, ingestion."""
+    return _index_page()
+
+
+@bp.post("/escalations/<int:escalation_id>/assign")
+@role_required(Role.SUPERVISOR)
+def assign(escalation_id: int):  # type: ignore[no-untyped-def]
+    """Give an escalation to an employee."""
+    form = AssignForm()
+    if not form.validate_on_submit():
+        return _index_page(status=400, error=_first_error(form))
+    try:
+        done = escalation.assign(escalation_id, current_user, form.employee.data)
+    except ServiceError as exc:
+        return _refused(exc)
+    number = done.assigned_to.number if done.assigned_to else ""
+    flash(_("Escalation assigned to %(number)s.", number=number), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/escalations/<int:escalation_id>/resolve")
+@role_required(Role.SUPERVISOR)
+def resolve(escalation_id: int):  # type: ignore[no-untyped-def]
+    """Close an escalation with a note."""
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        return _index_page(status=400, error=_first_error(form))
+    try:
+        escalation.resolve(escalation_id, current_user, form.note.data)
+    except ServiceError as exc:
+        return _refused(exc)
+    flash(_("Escalation resolved."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/replies/<int:reply_id>/approve")
+@role_required(Role.SUPERVISOR)
+def approve(reply_id: int):  # type: ignore[no-untyped-def]
+    """Let a trainee's reply go out."""
+    ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
+    try:
+        replies.approve(reply_id, current_user)
+    except ServiceError as exc:
+        return _refused(exc)
+    flash(_("Reply approved; it is queued for posting."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/replies/<int:reply_id>/reject")
+@role_required(Role.SUPERVISOR)
+def reject(reply_id: int):  # type: ignore[no-untyped-def]
+    """Turn a trainee's reply down with a reason."""
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _index_page(status=400, error=_first_error(form))
+    try:
+        replies.reject(reply_id, current_user, form.reason.data)
+    except ServiceError as exc:
+        return _refused(exc)
+    flash(_("Reply rejected; the mention stays open."), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/coverage")
+@role_required(Role.SUPERVISOR)
+def coverage_page():  # type: ignore[no-untyped-def]
+    """Coverage for today, the last 7 days or a custom range of days, with per-hour charts."""
+    tz = current_app.config["HELPDESK"].timezone
+    period = request.args.get("period", "today")
+    if period not in PERIODS:
+        abort(400)
+    now = utcnow()
+    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
+    try:
+        start, end = _period(period, raw_from, raw_to, tz, now)
+        figures = coverage.coverage(start, end, tz, now=now)
+    except ServiceError as exc:
+        return render_template(
+            "supervise/coverage.html",
+            figures=None,
+            period=period,
+            raw_from=raw_from,
+            raw_to=raw_to,
+            error=_explain(exc),
+            tz=tz,
+        ), http_status(exc)
+    return render_template(
+        "supervise/coverage.html",
+        figures=figures,
+        period=period,
+        raw_from=raw_from,
+        raw_to=raw_to,
+        last_day=end - timedelta(microseconds=1),
+        error=None,
+        tz=tz,
+    )
+
+
+def _period(
+    period: str, raw_from: str, raw_to: str, tz: str, now: datetime
+) -> tuple[datetime, datetime]:
+    """[start, end) in UTC: whole days in the desk's zone; a custom `to` day is included."""
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    tomorrow = datetime.combine(today + timedelta(days=1), time(), zone).astimezone(UTC)
+    if period == "today":
+        return tomorrow - timedelta(days=1), tomorrow
+    if period == "7d":
+        start = datetime.combine(today - timedelta(days=6), time(), zone).astimezone(UTC)
+        return start, tomorrow
+    start = coverage.parse_bound("from", raw_from, tz)
+    last = coverage.parse_bound("to", raw_to, tz)
+    if start is None:
+        start = tomorrow - timedelta(days=1)
+    end = last + timedelta(days=1) if last is not None else tomorrow
+    return coverage.parse_period(start.isoformat(), end.isoformat(), tz, now=now)
+
+
+def _first_error(form: FlaskForm) -> str:
+    for errors in form.errors.values():
+        if errors:
+            return str(errors[0])
+    return _("The form could not be read; reload the page and try again.")
+
+
+def _refused(exc: ServiceError):  # type: ignore[no-untyped-def]
+    """The overview again with the service's refusal in the reader's language."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    return _index_page(status=http_status(exc), error=_explain(exc))
+
+
+def _explain(exc: ServiceError) -> str:
+    """A service refusal in the reader's language (the services speak English)."""
+    messages = {
+        "escalation_closed": _("This escalation is already resolved."),
+        "unknown_employee": _("There is no employee with that number."),
+        "employee_suspended": _("That employee is suspended."),
+        "employee_required": _("Give the employee number to assign."),
+        "note_required": _("Write how it was resolved."),
+        "note_too_long": _("A note can be at most 500 characters."),
+        "reason_required": _("Give a reason."),
+        "reason_too_long": _("A reason can be at most 500 characters."),
+        "not_pending": _("This reply is no longer waiting for approval."),
+        "not_open": _("The mention is no longer open; this reply cannot be sent."),
+        "forbidden": _("Your role does not allow this."),
+    }
+    if exc.code in messages:
+        return messages[exc.code]
+    parameter = exc.extra.get("parameter")
+    if parameter:
+        return _(
+            "%(name)s: give a date like 2026-01-31, and a start before the end.", name=parameter
+        )
+    return exc.message
+
+
+def _index_page(*, status: int = 200, error: str | None = None):  # type: ignore[no-untyped-def]
+    shown = request.args.get("status", "open")
+    if shown not in ESCALATION_FILTERS:
+        abort(400)
+    return render_template(
+        "supervise/index.html",
+        escalations=escalation.list_escalations(shown),
+        desk=supervision.desk_state(),
+        shown=shown,
+        filters=ESCALATION_FILTERS,
+        now=utcnow(),
+        due_at=escalation.due_at,
+        kind_labels=KIND_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        error=error,
+    ), status
