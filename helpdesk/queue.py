@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -50,25 +51,29 @@ def enqueue_post_reply(reply_id: int, *, at: datetime | None = None) -> None:
                 queue.enqueue_at(at, "workers.jobs.post_reply", **options)
             return
         except DuplicateJobError:
-            # Queued, scheduled or running: the unique id is the point. A finished or failed
-            # job only lingers for its TTL, so clear it and enqueue once more.
-            if not _clear_finished(queue, options["job_id"]):
-                return
+            status = _existing_status(queue, options["job_id"])
+            if status in _WAITING:
+                return  # it will run: the unique id did its work
+            if status is JobStatus.STARTED:
+                # Running, or its worker died (kill -9 leaves it `started` until RQ's
+                # maintenance notices). Either way it will not pick this row up again.
+                options["job_id"] = f"{options['job_id']}-{uuid.uuid4().hex[:12]}"
 
 
-_FINISHED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED}
+_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
-def _clear_finished(queue: Queue, job_id: str) -> bool:
-    """Delete a job that has run to an end; False when it is still waiting or running."""
+def _existing_status(queue: Queue, job_id: str) -> JobStatus | None:
+    """The status of the job holding `job_id`; a job that ran to an end is deleted (None)."""
     try:
         job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
     except NoSuchJobError:
-        return True
-    if job.get_status(refresh=False) in _FINISHED:
-        job.delete()
-        return True
-    return False
+        return None
+    status = job.get_status(refresh=False)
+    if status not in _WAITING and status is not JobStatus.STARTED:
+        job.delete()  # finished, failed, stopped or canceled: it only lingers for its TTL
+        return None
+    return status
 
 
 def enqueue_ingest(account_id: int | None = None, *, at: datetime | None = None) -> None:

@@ -16,8 +16,9 @@ KEY = "helpdesk:x:post-budget"
 _RESERVE = """
 local reset = tonumber(redis.call('HGET', KEYS[1], 'reset') or '0')
 local remaining = tonumber(redis.call('HGET', KEYS[1], 'remaining') or '-1')
-if remaining < 0 or reset <= tonumber(ARGV[1]) then return {1, 0} end
-if remaining == 0 then return {0, reset} end
+-- X's reset is a whole second, rounded down: reopen one second after it.
+if remaining < 0 or reset + 1 <= tonumber(ARGV[1]) then return {1, 0} end
+if remaining == 0 then return {0, reset + 1} end
 redis.call('HINCRBY', KEYS[1], 'remaining', -1)
 return {1, 0}
 """
@@ -73,7 +74,7 @@ def current() -> Budget:
     """The budget as last seen."""
     raw = {k.decode(): v.decode() for k, v in _redis().hgetall(KEY).items()}
     reset = int(raw["reset"]) if raw.get("reset") else None
-    if reset is not None and reset <= time.time():
+    if reset is not None and reset + 1 <= time.time():
         return Budget(remaining=None, reset_at=None, limit=_int(raw.get("limit")))
     return Budget(
         remaining=_int(raw.get("remaining")),
