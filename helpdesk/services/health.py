@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 import sqlalchemy as sa
 from flask import current_app
 
@@ -44,7 +45,7 @@ def check() -> dict[str, object]:
     try:
         current_app.extensions["redis"].ping()
         report["posting_budget"] = budget.current().as_dict()
-    except Exception:  # noqa: BLE001 - any Redis failure means unavailable
+    except redis.RedisError:
         report["redis"] = "unavailable"
     if not current_app.extensions["x_client"].configured:
         report["x_api"] = "not_configured"
