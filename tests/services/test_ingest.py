@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
@@ -174,3 +175,57 @@ def test_a_rate_limited_ingest_job_schedules_the_next_pass_at_the_reset(app, x):
     registry = get_queue(INGEST).scheduled_job_registry
     (job_id,) = registry.get_job_ids()
     assert registry.get_scheduled_time(job_id).timestamp() == int(run.retry_at.timestamp())
+
+
+def _page(*tweets: dict, **extra: object) -> str:
+    import json
+
+    ids = [t["id"] for t in tweets]
+    meta = {"result_count": len(tweets), "newest_id": max(ids), "oldest_id": min(ids)}
+    return json.dumps({"data": list(tweets), "meta": meta, **extra})
+
+
+def test_a_page_without_includes_and_with_unknown_fields_is_ingested(app, x):
+    """Missing includes and fields X added later do not stop ingestion; authors stay unnamed."""
+    x.mention("first")  # so the brand account and a cursor exist
+    ingest_mentions()
+    cursor = db.session.scalar(sa.select(BrandAccount.ingest_cursor))
+    tweet = {
+        "id": str(cursor + 1000),
+        "text": "@acme_help new shape",
+        "author_id": "4242",
+        "edit_history_tweet_ids": [str(cursor + 1000)],
+        "note_tweet": {"text": "a field we do not know"},
+    }
+    x.fault(path="/2/users/*/mentions", count=1, body=_page(tweet, future_section={"x": 1}))
+    summary = ingest_mentions()
+    assert summary.outcome == "ok" and summary.inserted == 1
+    stored = db.session.scalar(sa.select(Mention).where(Mention.tweet_id == cursor + 1000))
+    assert stored.author_x_id == 4242 and stored.author.username is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"data": "not a list", "meta": {}}',
+        '{"data": [{"id": "12x", "text": "bad id"}], "meta": {"result_count": 1}}',
+        '{"data": [{"id": "123"}], "meta": {"result_count": 1}}',
+        "<html>502 Bad Gateway</html>",
+    ],
+    ids=["data-not-a-list", "id-not-a-number", "tweet-without-text", "not-json"],
+)
+def test_a_malformed_page_fails_the_run_and_leaves_the_cursor(app, x, body):
+    """A 200 whose body lacks the promised shape marks the run failed; nothing moves or is lost."""
+    from helpdesk.x.errors import XMalformed
+
+    x.mention("first")
+    ingest_mentions()
+    before = db.session.scalar(sa.select(BrandAccount.ingest_cursor))
+    x.mention("second")
+    x.fault(path="/2/users/*/mentions", count=1, body=body)
+    with pytest.raises(XMalformed):
+        ingest_mentions()
+    run = db.session.scalar(sa.select(IngestRun).order_by(IngestRun.id.desc()))
+    assert run.outcome.value == "failed" and run.error.startswith("XMalformed")
+    assert db.session.scalar(sa.select(BrandAccount.ingest_cursor)) == before
+    assert ingest_mentions().inserted == 1  # the next pass picks the mention up

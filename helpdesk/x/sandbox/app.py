@@ -16,7 +16,8 @@ Choices where X leaves room (see also helpdesk/x/sandbox/state.py):
   "oldest_id", "newest_id"}``: content is a function of the seed; times spread over the
   recent past after everything already stored (squeezed when something was just posted).
   GET /_sandbox/tweets?author=brand|<username> (oldest first, 404 for an unknown user).
-  POST/GET/DELETE /_sandbox/faults (a fault lists its ``remaining`` count).
+  POST/GET/DELETE /_sandbox/faults (a fault lists its ``remaining`` count; ``body`` serves
+  that text verbatim, with ``status`` or 200: a malformed answer).
   GET/POST /_sandbox/config. POST /_sandbox/reset (back to start-up settings; the brand
   and the id clock stay). GET /_sandbox/stats (``rate_limited`` counts the sandbox's own
   429s; fault 429s count in ``faults_fired``). POST /_sandbox/clock ``{"advance_seconds"}``
@@ -59,6 +60,8 @@ EXTENSION = "x_sandbox"
 
 x_api = Blueprint("x_api", __name__)
 control = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
+
+JSON_TYPE = "application/json; charset=utf-8"
 
 
 def create_sandbox_app(
@@ -103,9 +106,7 @@ def json_response(
     body: object, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return Response(
-        text, status=status, headers=headers, content_type="application/json; charset=utf-8"
-    )
+    return Response(text, status=status, headers=headers, content_type=JSON_TYPE)
 
 
 def problem(status: int, detail: str | None = None, title: str | None = None) -> dict[str, object]:
@@ -155,6 +156,10 @@ def _auth_problem(user_context: bool) -> Response | None:
 def _fault_answer(state: SandboxState, key: str, fault: Fault) -> Response | None:
     if fault.latency_ms:
         state.stopping.wait(fault.latency_ms / 1000)
+    if fault.body is not None:
+        return Response(
+            fault.body, fault.status or 200, state.rate_headers(key), content_type=JSON_TYPE
+        )
     if fault.status is None:
         return None
     if fault.status == 0:
@@ -428,18 +433,22 @@ def _fault_input(payload: dict[str, Any]) -> Fault:
     status = payload.get("status")
     latency = payload.get("latency_ms", 0)
     count = payload.get("count", 1)
+    body = payload.get("body")
+    if body is not None and not isinstance(body, str):
+        raise SandboxError("body must be a string, served verbatim as the answer")
+    lowest = 200 if body is not None else 400
     if status is not None and (
         isinstance(status, bool)
         or not isinstance(status, int)
-        or not (status == 0 or 400 <= status <= 599)
+        or not (status == 0 or lowest <= status <= 599)
     ):
-        raise SandboxError("status must be 0 (drop the connection) or 400-599")
+        raise SandboxError("status must be 0 (drop the connection) or 400-599 (200-599 with body)")
     if isinstance(latency, bool) or not isinstance(latency, int) or latency < 0:
         raise SandboxError("latency_ms must be a non-negative integer")
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise SandboxError("count must be a positive integer")
-    if status is None and not latency:
-        raise SandboxError("give a status, a latency_ms, or both")
+    if status is None and not latency and body is None:
+        raise SandboxError("give a status, a latency_ms, a body, or a combination")
     path, method = payload.get("path"), payload.get("method")
     if path is not None and (not isinstance(path, str) or not path.startswith("/")):
         raise SandboxError("path must start with /")
@@ -453,6 +462,7 @@ def _fault_input(payload: dict[str, Any]) -> Fault:
         method=method.upper() if method else None,
         latency_ms=latency,
         after_commit=bool(payload.get("after_commit", False)),
+        body=body,
     )
 
 

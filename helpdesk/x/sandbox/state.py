@@ -134,6 +134,7 @@ class Fault:
     method: str | None = None
     latency_ms: int = 0
     after_commit: bool = False
+    body: str | None = None  # served verbatim (with `status`, 200 by default): a malformed answer
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
