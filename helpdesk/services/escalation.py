@@ -25,12 +25,12 @@ from helpdesk.models.types import UTCDateTime, utcnow
 from helpdesk.services import audit
 from helpdesk.services.employees import find_employee
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from helpdesk.services.inbox import _explain_refusal, clean_reason
+from helpdesk.services.inbox import MAX_REASON, explain_refusal, clean_reason
 
 logger = logging.getLogger(__name__)
 
 LIST_FILTERS = ("open", "resolved", "all")
-MAX_NOTE = 500
+MAX_NOTE = MAX_REASON
 MAX_LIST = 500
 SLA_BREACH_REASON = "No first response within the SLA."
 
@@ -77,7 +77,7 @@ def escalate(mention_id: int, employee: Employee, reason: object) -> Escalation:
         .execution_options(synchronize_session=False)
     )
     if marked.rowcount != 1:
-        raise _explain_refusal(mention_id, now)
+        raise explain_refusal(mention_id, now)
     escalation = Escalation(
         mention_id=mention_id,
         kind=EscalationKind.MANUAL,
@@ -248,12 +248,7 @@ def assign(escalation_id: int, supervisor: Employee, assignee_number: object) ->
 
 def clean_note(note: object) -> str:
     """A required resolution note: 1 to 500 characters after trimming."""
-    text = note.strip() if isinstance(note, str) else ""
-    if not text:
-        raise InvalidInput("Write how it was resolved.", code="note_required")
-    if len(text) > MAX_NOTE:
-        raise InvalidInput(f"A note can be at most {MAX_NOTE} characters.", code="note_too_long")
-    return text
+    return clean_reason(note, what="note", missing="Write how it was resolved.")
 
 
 def resolve(escalation_id: int, supervisor: Employee, note: object) -> Escalation:

@@ -28,7 +28,7 @@ class MentionPage:
     next_cursor: str | None
 
 
-def _claim_free(now: datetime, employee_id: int) -> sa.ColumnElement[bool]:
+def claim_free(now: datetime, employee_id: int) -> sa.ColumnElement[bool]:
     """Unclaimed, claim expired, or already mine."""
     return sa.or_(
         Mention.claimed_by_id.is_(None),
@@ -45,7 +45,7 @@ def get_mention(mention_id: int) -> Mention:
     return mention
 
 
-def _explain_refusal(mention_id: int, now: datetime) -> Conflict | NotFound:
+def explain_refusal(mention_id: int, now: datetime) -> Conflict | NotFound:
     """Why a conditional update touched nothing: gone, closed, or someone else's claim."""
     db.session.rollback()
     mention = db.session.get(Mention, mention_id)
@@ -69,13 +69,13 @@ def claim(mention_id: int, employee: Employee) -> Mention:
         .where(
             Mention.id == mention_id,
             Mention.status == MentionStatus.OPEN,
-            _claim_free(now, employee.id),
+            claim_free(now, employee.id),
         )
         .values(claimed_by_id=employee.id, claim_expires_at=now + timedelta(seconds=ttl))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise _explain_refusal(mention_id, now)
+        raise explain_refusal(mention_id, now)
     audit.record("mention.claimed", "mention", mention_id, actor=employee)
     db.session.commit()
     return get_mention(mention_id)
@@ -103,14 +103,14 @@ def release(mention_id: int, employee: Employee) -> Mention:
     return get_mention(mention_id)
 
 
-def clean_reason(reason: object) -> str:
-    """A required free-text reason: 1 to 500 characters after trimming."""
+def clean_reason(reason: object, *, what: str = "reason", missing: str = "Give a reason.") -> str:
+    """A required free-text reason (or note): 1 to 500 characters after trimming."""
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
-        raise InvalidInput("Give a reason.", code="reason_required")
+        raise InvalidInput(missing, code=f"{what}_required")
     if len(text) > MAX_REASON:
         raise InvalidInput(
-            f"A reason can be at most {MAX_REASON} characters.", code="reason_too_long"
+            f"A {what} can be at most {MAX_REASON} characters.", code=f"{what}_too_long"
         )
     return text
 
@@ -126,7 +126,7 @@ def dismiss(mention_id: int, employee: Employee, reason: object) -> Mention:
         .where(
             Mention.id == mention_id,
             Mention.status == MentionStatus.OPEN,
-            _claim_free(now, employee.id),
+            claim_free(now, employee.id),
             ~sa.exists().where(Reply.mention_id == Mention.id, Reply.status == "pending_approval"),
         )
         .values(
@@ -140,7 +140,7 @@ def dismiss(mention_id: int, employee: Employee, reason: object) -> Mention:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise _explain_refusal(mention_id, now)
+        raise explain_refusal(mention_id, now)
     audit.record("mention.dismissed", "mention", mention_id, actor=employee, reason=text)
     db.session.commit()
     return get_mention(mention_id)

@@ -18,7 +18,7 @@ from helpdesk.services import audit
 from helpdesk.services.brand import stored_brand_account
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from helpdesk.services.guidelines import Violation, blocking, check_reply
-from helpdesk.services.inbox import _claim_free, _explain_refusal, clean_reason, get_mention
+from helpdesk.services.inbox import claim_free, explain_refusal, clean_reason, get_mention
 from helpdesk.x.text import MAX_WEIGHTED_LENGTH, weighted_length, with_signature
 
 logger = logging.getLogger(__name__)
@@ -94,13 +94,13 @@ def create_reply(
             .where(
                 Mention.id == mention_id,
                 Mention.status == MentionStatus.OPEN,
-                _claim_free(now, employee.id),
+                claim_free(now, employee.id),
             )
             .values(status=MentionStatus.ANSWERED, claimed_by_id=None, claim_expires_at=None)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
-            raise _explain_refusal(mention_id, now)
+            raise explain_refusal(mention_id, now)
     elif mention.status is not MentionStatus.OPEN:
         raise Conflict(f"This mention is already {mention.status.value}.", code="not_open")
     reply = Reply(
