@@ -25,7 +25,7 @@ from helpdesk.models.types import UTCDateTime, utcnow
 from helpdesk.services import audit
 from helpdesk.services.employees import find_employee
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from helpdesk.services.inbox import MAX_REASON, explain_refusal, clean_reason
+from helpdesk.services.inbox import MAX_REASON, clean_reason, explain_refusal
 
 logger = logging.getLogger(__name__)
 

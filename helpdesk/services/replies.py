@@ -18,7 +18,7 @@ from helpdesk.services import audit
 from helpdesk.services.brand import stored_brand_account
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from helpdesk.services.guidelines import Violation, blocking, check_reply
-from helpdesk.services.inbox import claim_free, explain_refusal, clean_reason, get_mention
+from helpdesk.services.inbox import claim_free, clean_reason, explain_refusal, get_mention
 from helpdesk.x.text import MAX_WEIGHTED_LENGTH, weighted_length, with_signature
 
 logger = logging.getLogger(__name__)
