@@ -12,7 +12,6 @@ from flask_login import current_user
 from helpdesk.api.serializers import (
     coverage_json,
     escalation_json,
-    iso,
     mention_json,
     reply_json,
 )
@@ -192,14 +191,6 @@ def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
     """Close a mention without a reply, with a reason."""
     reason = json_body().get("reason")
     return jsonify(mention_json(inbox.dismiss(mention_id, current_user, reason)))
-
-
-@bp.get("/time")
-def server_time():  # type: ignore[no-untyped-def]
-    """The server's clock, so clients can show ages consistently."""
-    from helpdesk.models.types import utcnow
-
-    return jsonify({"now": iso(utcnow()), "timezone": current_app.config["HELPDESK"].timezone})
 
 
 @bp.post("/mentions/<int:mention_id>/escalate")
