@@ -7,27 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from helpdesk.extensions import db
-from helpdesk.models import Mention
 from helpdesk.services import inbox
-from helpdesk.services.ingest import ingest_mentions
+from tests.browser.conftest import HOSTILE, ingest
 from tests.conftest import run_jobs
 
 pytestmark = pytest.mark.browser
-
-HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def ingest(x, *texts: str, **author: str) -> list[int]:  # type: ignore[no-untyped-def]
-    for text in texts:
-        x.mention(text, **author)
-    ingest_mentions()
-    ids = list(db.session.scalars(sa.select(Mention.id).order_by(Mention.id)))
-    db.session.rollback()  # let the server's threads write (SQLite's single writer)
-    return ids
 
 
 def test_agent_claims_types_sends_and_sees_it_posted(app, x, make_employee, signed_in):
