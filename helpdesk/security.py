@@ -1,8 +1,9 @@
-"""Security headers on every response: a CSP without inline script, no framing, no sniffing."""
+"""Security headers on every response, and session cookies marked Secure over HTTPS."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -11,8 +12,16 @@ CSP = (
 )
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS (or config says so)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def register(app: Flask) -> None:
-    """Add the headers, and mark cookies Secure when the app is served over HTTPS."""
+    """Add the headers and the per-request Secure decision for the session cookie."""
+    app.session_interface = _SessionInterface()
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -23,9 +32,3 @@ def register(app: Flask) -> None:
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-    @app.before_request
-    def _secure_cookies() -> None:
-        if request.is_secure:
-            app.config["SESSION_COOKIE_SECURE"] = True
-            app.config["REMEMBER_COOKIE_SECURE"] = True
