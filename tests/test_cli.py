@@ -132,3 +132,74 @@ def test_a_bad_setting_is_one_line_not_a_traceback(runner, monkeypatch):
     assert result.exit_code == 1
     assert "HELPDESK_CLAIM_TTL_SECONDS must be greater than 0" in result.output
     assert "Traceback" not in result.output
+
+
+def test_employee_list_prints_everyone_in_number_order(runner, make_employee):
+    """`employee list` prints number, role, state, language and name, suspended ones too."""
+    from helpdesk.services.employees import set_active
+
+    make_employee("10000", role="trainee")
+    set_active(make_employee("0427", name="Sato"), False)
+    make_employee("0001", role="admin")
+    result = runner.invoke(main, ["employee", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["0001", "0427", "10000"]
+    assert lines[1] == "0427\tagent\tsuspended\t-\tSato"
+
+
+def test_employee_suspend_and_reinstate(runner, make_employee):
+    """`suspend` ends the employee's sign-in and `reinstate` restores it; repeats say so."""
+    from helpdesk.services.employees import authenticate
+    from tests.conftest import PASSWORD
+
+    make_employee("0427")
+    suspended = runner.invoke(main, ["employee", "suspend", "--number", "0427"])
+    assert suspended.exit_code == 0 and "suspended 0427" in suspended.output
+    assert authenticate("0427", PASSWORD) is None
+    db.session.rollback()  # end the test's transaction (on SQLite it holds the write lock)
+    again = runner.invoke(main, ["employee", "suspend", "--number", "0427"])
+    assert again.exit_code == 0 and "already suspended" in again.output
+    reinstated = runner.invoke(main, ["employee", "reinstate", "--number", "0427"])
+    assert reinstated.exit_code == 0 and "reinstated 0427" in reinstated.output
+    assert authenticate("0427", PASSWORD) is not None
+
+
+def test_employee_set_role_certifies_and_is_audited(runner, make_employee):
+    """`set-role` changes the role, ends the sessions and records who (the system) did it."""
+    from helpdesk.models import AuditEvent
+
+    trainee = make_employee("0201", role="trainee")
+    version = trainee.session_version
+    db.session.rollback()  # end the test's transaction (on SQLite it holds the write lock)
+    result = runner.invoke(main, ["employee", "set-role", "--number", "0201", "--role", "agent"])
+    assert result.exit_code == 0 and "0201 is now agent" in result.output
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Employee).where(Employee.number == "0201"))
+    assert stored.role.value == "agent" and stored.session_version == version + 1
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "employee.role_changed")
+    )
+    assert event.actor_number is None and event.subject_id == "0201"
+
+
+def test_the_cli_never_removes_the_last_active_admin(runner, make_employee):
+    """Demoting or suspending the only active admin is a one-line error and changes nothing."""
+    make_employee("0001", role="admin")
+    for args in (
+        ["set-role", "--number", "0001", "--role", "agent"],
+        ["suspend", "--number", "0001"],
+    ):
+        result = runner.invoke(main, ["employee", *args])
+        assert result.exit_code == 1
+        assert "last active admin" in result.output and "Traceback" not in result.output
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Employee).where(Employee.number == "0001"))
+    assert stored.role.value == "admin" and stored.active
+
+
+def test_employee_commands_name_an_unknown_number(runner):
+    """An unknown number is a one-line error for every employee command."""
+    for args in (["suspend"], ["reinstate"], ["set-role", "--role", "agent"]):
+        result = runner.invoke(main, ["employee", *args, "--number", "9999"])
+        assert result.exit_code == 1 and "no employee 9999" in result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from helpdesk.services.escalation import MAX_NOTE
@@ -48,4 +48,43 @@ class RejectForm(FlaskForm):
             DataRequired(message=_l("Give a reason.")),
             Length(max=MAX_REASON, message=_l("A reason can be at most 500 characters.")),
         ],
+    )
+
+
+class CreateEmployeeForm(FlaskForm):
+    """Add an employee: number (never reused), name, role and a first password."""
+
+    number = StringField(
+        _l("Employee number"),
+        validators=[
+            DataRequired(message=_l("Give the new employee's number.")),
+            Length(max=6, message=_l("Employee numbers have 4 to 6 digits.")),
+        ],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Give the employee's name.")),
+            Length(max=100, message=_l("A name is 1 to 100 characters.")),
+        ],
+    )
+    role = StringField(_l("Role"))  # a <select> on the page; the service checks the value
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(message=_l("Give a first password."))],
+    )
+
+
+class RoleForm(FlaskForm):
+    """Give an employee another role (certify, promote, demote)."""
+
+    role = StringField(_l("Role"))  # a <select> on the page; the service checks the value
+
+
+class PasswordForm(FlaskForm):
+    """Set a new password for someone who lost theirs."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Give the new password."))],
     )

@@ -12,11 +12,20 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from helpdesk.access import role_required
-from helpdesk.models import Role
+from helpdesk.filters import label
+from helpdesk.models import Employee, Role
 from helpdesk.models.types import utcnow
-from helpdesk.services import coverage, escalation, replies, supervision
+from helpdesk.services import coverage, employees, escalation, replies, supervision
 from helpdesk.services.errors import NotFound, ServiceError, http_status
-from helpdesk.supervise.forms import ActionForm, AssignForm, RejectForm, ResolveForm
+from helpdesk.supervise.forms import (
+    ActionForm,
+    AssignForm,
+    CreateEmployeeForm,
+    PasswordForm,
+    RejectForm,
+    ResolveForm,
+    RoleForm,
+)
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
@@ -154,6 +163,148 @@ def coverage_page():  # type: ignore[no-untyped-def]
     )
 
 
+@bp.get("/employees")
+@role_required(Role.SUPERVISOR)
+def employees_page():  # type: ignore[no-untyped-def]
+    """Every employee with the actions the viewer may take, and the form to add one."""
+    return _employees_page()
+
+
+@bp.post("/employees")
+@role_required(Role.SUPERVISOR)
+def create_employee():  # type: ignore[no-untyped-def]
+    """Add an employee; a number that was ever used is refused."""
+    form = CreateEmployeeForm()
+    if not form.validate_on_submit():
+        return _employees_page(status=400, error=_first_error(form), form=form)
+    try:
+        created = employees.create_employee(
+            form.number.data, form.name.data, form.role.data, form.password.data, actor=current_user
+        )
+    except ServiceError as exc:
+        return _employees_refused(exc, form=form)
+    flash(
+        _(
+            "Employee %(number)s added as %(role)s.",
+            number=created.number,
+            role=label("role", created.role),
+        ),
+        "success",
+    )
+    return redirect(url_for(".employees_page"))
+
+
+@bp.post("/employees/<number>/role")
+@role_required(Role.SUPERVISOR)
+def change_role(number: str):  # type: ignore[no-untyped-def]
+    """Certify a trainee, promote or demote; the employee signs in again."""
+    employee = _employee_or_404(number)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _employees_page(status=400, error=_first_error(form))
+    before = employee.role
+    try:
+        employees.set_role(employee, form.role.data or "", actor=current_user)
+    except ServiceError as exc:
+        return _employees_refused(exc)
+    if before is Role.TRAINEE and employee.role is Role.AGENT:
+        message = _(
+            "%(number)s is certified: their replies now go out without approval.",
+            number=employee.number,
+        )
+    else:
+        message = _(
+            "%(number)s is now %(role)s; they sign in again.",
+            number=employee.number,
+            role=label("role", employee.role),
+        )
+    flash(message, "success")
+    return redirect(url_for(".employees_page"))
+
+
+@bp.post("/employees/<number>/suspend")
+@role_required(Role.SUPERVISOR)
+def suspend(number: str):  # type: ignore[no-untyped-def]
+    """Suspend an employee: their sessions and tokens end at once; the number stays theirs."""
+    return _set_active(number, False)
+
+
+@bp.post("/employees/<number>/reinstate")
+@role_required(Role.SUPERVISOR)
+def reinstate(number: str):  # type: ignore[no-untyped-def]
+    """Let a suspended employee sign in again."""
+    return _set_active(number, True)
+
+
+@bp.post("/employees/<number>/password")
+@role_required(Role.SUPERVISOR)
+def reset_password(number: str):  # type: ignore[no-untyped-def]
+    """Set a new password for an employee; their sessions and tokens end."""
+    employee = _employee_or_404(number)
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _employees_page(status=400, error=_first_error(form))
+    try:
+        employees.reset_password(employee, form.password.data or "", actor=current_user)
+    except ServiceError as exc:
+        return _employees_refused(exc)
+    flash(_("New password set for %(number)s; tell them in person.", number=number), "success")
+    return redirect(url_for(".employees_page"))
+
+
+def _set_active(number: str, active: bool):  # type: ignore[no-untyped-def]
+    employee = _employee_or_404(number)
+    ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
+    try:
+        changed = employees.set_active(employee, active, actor=current_user)
+    except ServiceError as exc:
+        return _employees_refused(exc)
+    if not changed:
+        message = (
+            _("%(number)s is already active.", number=number)
+            if active
+            else _("%(number)s is already suspended.", number=number)
+        )
+        flash(message, "info")
+    elif active:
+        flash(_("%(number)s is reinstated and can sign in again.", number=number), "success")
+    else:
+        flash(
+            _("%(number)s is suspended; their sessions and tokens have ended.", number=number),
+            "success",
+        )
+    return redirect(url_for(".employees_page"))
+
+
+def _employee_or_404(number: str) -> Employee:
+    employee = employees.find_employee(number)
+    if employee is None:
+        abort(404)
+    return employee
+
+
+def _employees_refused(exc: ServiceError, *, form: FlaskForm | None = None):  # type: ignore[no-untyped-def]
+    """The employees page again with the service's refusal in the reader's language."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    return _employees_page(status=http_status(exc), error=_explain(exc), form=form)
+
+
+def _employees_page(  # type: ignore[no-untyped-def]
+    *, status: int = 200, error: str | None = None, form: FlaskForm | None = None
+):
+    people = employees.list_employees()
+    return render_template(
+        "supervise/employees.html",
+        employees=people,
+        manageable={e.id for e in people if employees.can_manage(current_user, e)},
+        grantable=[role.value for role in employees.grantable_roles(current_user)],
+        roles=[role.value for role in Role],
+        form=form,
+        error=error,
+    ), status
+
+
 def _period(
     period: str, raw_from: str, raw_to: str, tz: str, now: datetime
 ) -> tuple[datetime, datetime]:
@@ -202,7 +353,21 @@ def _explain(exc: ServiceError) -> str:
         "not_pending": _("This reply is no longer waiting for approval."),
         "not_open": _("The mention is no longer open; this reply cannot be sent."),
         "forbidden": _("Your role does not allow this."),
+        "admin_only": _("Only an admin manages supervisors and admins."),
+        "own_account": _("Nobody changes their own role, suspension or password here."),
+        "last_admin": _("This is the last active admin; make someone else admin first."),
+        "role_unchanged": _("The employee already has that role."),
+        "invalid_number": _("An employee number is 4 to 6 digits, e.g. 0427."),
+        "invalid_name": _("A name is 1 to 100 characters."),
+        "invalid_role": _("Choose one of the roles."),
+        "weak_password": _("A password needs at least 8 characters."),
+        "invalid_password": _("A password can be at most 512 characters."),
     }
+    if exc.code == "number_taken":
+        return _(
+            "Employee number %(number)s is already taken; numbers are never reused.",
+            number=exc.extra.get("number", ""),
+        )
     if exc.code in messages:
         return messages[exc.code]
     parameter = exc.extra.get("parameter")
