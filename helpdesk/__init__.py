@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from helpdesk.config import ConfigError, Settings, load_settings
 
@@ -42,6 +43,11 @@ def create_app(
     tweepy_log.setLevel(max(tweepy_log.getEffectiveLevel(), logging.INFO))
     if config:
         app.config.from_mapping(config)
+    if settings.trusted_proxies:
+        # Behind TLS-terminating proxies: the client's address (for login throttling) and
+        # scheme (Secure cookies) come from their X-Forwarded-* headers.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app, settings)
     _register_blueprints(app)
     from helpdesk import errors, security

@@ -41,6 +41,7 @@ class Settings:
     post_max_attempts: int = field(metadata={"env": "HELPDESK_POST_MAX_ATTEMPTS"})
     posting_grace_seconds: int = field(metadata={"env": "HELPDESK_POSTING_GRACE_SECONDS"})
     mentions_window: int = field(metadata={"env": "HELPDESK_MENTIONS_WINDOW"})
+    trusted_proxies: int = field(metadata={"env": "HELPDESK_TRUSTED_PROXIES"})
 
     def to_flask(self) -> dict[str, object]:
         """The Flask config keys derived from these settings."""
@@ -69,6 +70,7 @@ DEFAULTS: dict[str, str] = {
     "HELPDESK_POST_MAX_ATTEMPTS": "5",
     "HELPDESK_POSTING_GRACE_SECONDS": "60",
     "HELPDESK_MENTIONS_WINDOW": "800",
+    "HELPDESK_TRUSTED_PROXIES": "0",
 }
 
 
@@ -97,6 +99,12 @@ def _positive_float(name: str, raw: str) -> float:
     if not value > 0:
         raise ConfigError(f"{name} must be greater than 0, got {raw}")
     return value
+
+
+def _proxy_count(raw: str) -> int:
+    if not raw.isdigit() or int(raw) > 5:
+        raise ConfigError(f"HELPDESK_TRUSTED_PROXIES must be a number from 0 to 5, got {raw!r}")
+    return int(raw)
 
 
 def _database_url(raw: str) -> str:
@@ -195,6 +203,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "HELPDESK_POSTING_GRACE_SECONDS", env["HELPDESK_POSTING_GRACE_SECONDS"]
         ),
         mentions_window=_positive_int("HELPDESK_MENTIONS_WINDOW", env["HELPDESK_MENTIONS_WINDOW"]),
+        trusted_proxies=_proxy_count(env["HELPDESK_TRUSTED_PROXIES"]),
     )
 
 

@@ -12,6 +12,7 @@ def sign_in(client, number: str, base_url: str):  # type: ignore[no-untyped-def]
         "/auth/login",
         data={"number": number, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
         base_url=base_url,
+        headers={"Referer": f"{base_url}/auth/login"},  # CSRF checks it over HTTPS
     )
 
 
@@ -27,7 +28,30 @@ def test_pages_carry_a_strict_csp_and_refuse_framing(client):
 def test_the_session_cookie_is_secure_only_over_https(app, client, make_employee):
     """The cookie is HttpOnly and SameSite=Lax always, and Secure when served over HTTPS."""
     make_employee("0427")
-    plain = sign_in(client, "0427", "http://localhost").headers["Set-Cookie"]
-    assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
-    secure = sign_in(app.test_client(), "0427", "https://localhost").headers["Set-Cookie"]
-    assert "Secure" in secure and "HttpOnly" in secure
+    plain = sign_in(client, "0427", "http://localhost")
+    assert plain.status_code == 302
+    cookie = plain.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    secure = sign_in(app.test_client(), "0427", "https://localhost")
+    assert secure.status_code == 302
+    assert "Secure" in secure.headers["Set-Cookie"] and "HttpOnly" in secure.headers["Set-Cookie"]
+
+
+def test_behind_a_trusted_proxy_the_forwarded_scheme_makes_cookies_secure(environ, make_employee):
+    """With HELPDESK_TRUSTED_PROXIES=1, X-Forwarded-Proto: https yields a Secure cookie."""
+    from helpdesk import create_app
+
+    proxied = create_app(
+        {"TESTING": True, "RATELIMIT_ENABLED": False},
+        environ={**environ, "HELPDESK_TRUSTED_PROXIES": "1"},
+    )
+    make_employee("0427")
+    client = proxied.test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    page = client.get("/auth/login", headers=headers)
+    response = client.post(
+        "/auth/login",
+        data={"number": "0427", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        headers={**headers, "Referer": "https://localhost/auth/login"},  # CSRF's HTTPS check
+    )
+    assert response.status_code == 302 and "Secure" in response.headers["Set-Cookie"]
