@@ -39,6 +39,40 @@ DEMO_EMPLOYEES = (
     ("0105", "agent", "田中 健太"),
     ("0201", "trainee", "伊藤 さくら"),
 )
+DEMO_CANNED_REPLIES = (
+    # (language, title, body): seeded once, when the desk has no canned replies at all
+    (
+        "ja",
+        "注文内容をDMで",
+        "お問い合わせありがとうございます。お手数ですが、ご注文番号とお名前をDMで"
+        "お送りいただけますでしょうか。確認してご連絡いたします。",
+    ),
+    (
+        "ja",
+        "営業時間のご案内",
+        "店舗の営業時間は https://acme.example/stores でご確認いただけます。"
+        "ご来店をお待ちしております。",
+    ),
+    (
+        "ja",
+        "遅延のお詫び",
+        "お届けが遅れており、大変申し訳ございません。配送状況を確認のうえ、改めてご連絡いたします。",
+    ),
+    ("ja", "お礼", "温かいお言葉をありがとうございます！スタッフ一同、大変励みになります。"),
+    (
+        "en",
+        "Ask for order details by DM",
+        "Thanks for reaching out! Could you DM us your order number and name?"
+        " We'll look into it right away.",
+    ),
+    (
+        "en",
+        "Apology for the delay",
+        "We're so sorry your order is running late. We're checking with the carrier"
+        " and will update you shortly.",
+    ),
+    ("en", "Thanks", "Thank you for the kind words! We'll pass them on to the team."),
+)
 SANDBOX_HOST = "127.0.0.1"  # its control routes have no auth: never on a public interface
 TRICKLE_SECONDS = 20
 FIRST_BATCH = 15
@@ -315,6 +349,7 @@ class Demo:
             # As stored: an earlier run's employee may have been renamed or suspended since.
             state = "" if employee.active else " (suspended)"
             self.logins.append((employee.number, employee.role.value, employee.name + state))
+        self._seed_canned_replies()
         if given:
             self.login_note = f"password for all of them: {given}"
         elif created and kept:
@@ -331,6 +366,17 @@ class Demo:
             )
         if reset:
             self.login_note += f" ({reset} reset to it)"
+
+    def _seed_canned_replies(self) -> None:
+        """A few canned replies in both languages, only on a desk that has none yet."""
+        from helpdesk.services.canned import create_canned, list_canned
+        from helpdesk.services.employees import find_employee
+
+        author = find_employee(DEMO_EMPLOYEES[1][0])  # the demo supervisor writes them
+        if author is None or not author.active or list_canned(active_only=False):
+            return
+        for language, title, body in DEMO_CANNED_REPLIES:
+            create_canned(title, body, language, actor=author)
 
     # -- children ----------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from helpdesk.models import Escalation, Mention, Reply
+from helpdesk.models import CannedReply, Escalation, Mention, Reply
 from helpdesk.models.types import utcnow
 from helpdesk.services.escalation import due_at
 
@@ -89,3 +89,13 @@ def coverage_json(figures: dict[str, object]) -> dict[str, object]:
         return value
 
     return plain(figures)  # type: ignore[return-value]
+
+
+def canned_json(canned: CannedReply) -> dict[str, object]:
+    """A canned reply as the composer needs it."""
+    return {
+        "id": canned.id,
+        "title": canned.title,
+        "body": canned.body,
+        "language": canned.language.value,
+    }

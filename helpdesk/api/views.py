@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
 from helpdesk.api.serializers import (
+    canned_json,
     coverage_json,
     escalation_json,
     mention_json,
@@ -18,7 +19,7 @@ from helpdesk.api.serializers import (
 from helpdesk.errors import ApiError
 from helpdesk.extensions import csrf, limiter
 from helpdesk.models import Role
-from helpdesk.services import coverage, employees, escalation, health, inbox, replies
+from helpdesk.services import canned, coverage, employees, escalation, health, inbox, replies
 from helpdesk.services.errors import ServiceError, http_status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -237,3 +238,11 @@ def get_coverage():  # type: ignore[no-untyped-def]
     tz = current_app.config["HELPDESK"].timezone
     start, end = coverage.parse_period(request.args.get("from"), request.args.get("to"), tz)
     return jsonify(coverage_json(coverage.coverage(start, end, tz)))
+
+
+@bp.get("/canned-replies")
+@token_required()
+def list_canned_replies():  # type: ignore[no-untyped-def]
+    """The active canned replies, optionally of one language (ja or en)."""
+    items = canned.list_canned(request.args.get("language") or None)
+    return jsonify({"items": [canned_json(c) for c in items]})

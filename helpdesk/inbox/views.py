@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +14,7 @@ from helpdesk.filters import labels
 from helpdesk.inbox.forms import DismissForm, ReplyForm
 from helpdesk.models import LIVE_REPLY_STATUSES, Mention, MentionStatus, Role
 from helpdesk.models.types import utcnow
-from helpdesk.services import escalation, inbox, replies
+from helpdesk.services import canned, escalation, inbox, replies
 from helpdesk.services.errors import NotFound, ServiceError, http_status
 
 bp = Blueprint("inbox", __name__)
@@ -232,8 +233,18 @@ def _mention_page(  # type: ignore[no-untyped-def]
         violations=violations,
         has_warnings=any(v.get("severity") == "warn" for v in violations),
         js_strings=_js_strings(),
+        canned_groups=_canned_groups(),
         Role=Role,
     ), status
+
+
+def _canned_groups() -> list[tuple[str, list]]:
+    """Active canned replies grouped by language, the reader's own language first."""
+    mine = str(get_locale() or "ja")
+    groups: dict[str, list] = {}
+    for item in canned.list_canned():
+        groups.setdefault(item.language.value, []).append(item)
+    return sorted(groups.items(), key=lambda group: group[0] != mine)
 
 
 def _explain(exc: ServiceError, mention: Mention, holder) -> str:  # type: ignore[no-untyped-def]

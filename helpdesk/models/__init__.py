@@ -1,7 +1,8 @@
-"""Typed models: employees, accounts, mentions, replies, escalations, ingest runs, audit."""
+"""Typed models: employees, accounts, mentions, replies, escalations, canned replies, audit."""
 
 from helpdesk.models.accounts import BrandAccount, XUser
 from helpdesk.models.audit import AuditEvent
+from helpdesk.models.canned import CannedLanguage, CannedReply
 from helpdesk.models.employees import ApiToken, Employee, Role
 from helpdesk.models.escalations import Escalation, EscalationKind, EscalationStatus
 from helpdesk.models.ingest import IngestOutcome, IngestRun
@@ -13,6 +14,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "BrandAccount",
+    "CannedLanguage",
+    "CannedReply",
     "Employee",
     "Escalation",
     "EscalationKind",

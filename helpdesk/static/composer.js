@@ -81,6 +81,20 @@
       clearTimeout(timer);
       timer = setTimeout(check, 250);
     });
+
+    // A canned reply fills an empty box, else goes on a new line; then the count runs again.
+    var cannedSelect = document.getElementById("canned-select");
+    if (cannedSelect) {
+      cannedSelect.addEventListener("change", function () {
+        var option = cannedSelect.selectedOptions[0];
+        if (!option || !option.value) return;
+        var body = option.dataset.body || "";
+        text.value = text.value.trim() === "" ? body : text.value.replace(/\s+$/, "") + "\n" + body;
+        cannedSelect.value = "";
+        text.dispatchEvent(new Event("input", { bubbles: true }));
+        text.focus();
+      });
+    }
     check();
   }
 

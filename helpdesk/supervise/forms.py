@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from helpdesk.models.canned import MAX_BODY, MAX_TITLE
 from helpdesk.services.escalation import MAX_NOTE
 from helpdesk.services.inbox import MAX_REASON
 
@@ -88,3 +89,23 @@ class PasswordForm(FlaskForm):
         _l("New password"),
         validators=[DataRequired(message=_l("Give the new password."))],
     )
+
+
+class CannedForm(FlaskForm):
+    """Write or rewrite a canned reply: title, body and language (the service checks them)."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(message=_l("Give the canned reply a title.")),
+            Length(max=MAX_TITLE, message=_l("A title is 1 to 80 characters.")),
+        ],
+    )
+    body = TextAreaField(
+        _l("Text"),
+        validators=[
+            DataRequired(message=_l("Write the canned reply's text.")),
+            Length(max=MAX_BODY, message=_l("The text is 1 to 600 characters.")),
+        ],
+    )
+    language = StringField(_l("Language"))  # a <select> on the page; the service checks it
