@@ -1,4 +1,5 @@
-"""Coverage for a period: how many mentions were answered, how fast, by whom and at what hour."""
+"""Coverage for a period: how many mentions were answered, how fast, by whom and at what hour,
+and how often each guideline rule fired."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Employee, Mention, MentionStatus, Priority, Reply, ReplyStatus
+from helpdesk.models import (
+    Employee,
+    GuidelineHit,
+    GuidelineOutcome,
+    Mention,
+    MentionStatus,
+    Priority,
+    Reply,
+    ReplyStatus,
+)
 from helpdesk.models.types import utcnow
 from helpdesk.services.errors import InvalidInput
 from helpdesk.services.escalation import sla_seconds
@@ -170,6 +180,7 @@ def coverage(
         ),
         "per_employee": _per_employee(in_period),
         "per_hour": hours,
+        "guideline_hits": _guideline_hits(start, end),
     }
 
 
@@ -207,3 +218,24 @@ def _per_employee(in_period: sa.ColumnElement[bool]) -> list[dict[str, object]]:
         for (number, name), times in waits.items()
     ]
     return sorted(people, key=lambda p: (-int(p["replies_posted"]), p["number"]))  # type: ignore[call-overload]
+
+
+def _guideline_hits(start: datetime, end: datetime) -> list[dict[str, object]]:
+    """How often each rule (and severity) fired on submits in [start, end), by outcome."""
+    rows = db.session.execute(
+        sa.select(GuidelineHit.rule, GuidelineHit.severity, GuidelineHit.outcome, sa.func.count())
+        .where(GuidelineHit.at >= start, GuidelineHit.at < end)
+        .group_by(GuidelineHit.rule, GuidelineHit.severity, GuidelineHit.outcome)
+    ).all()
+    counts: dict[tuple[str, str], dict[str, object]] = {}
+    for rule, severity, outcome, count in rows:
+        entry = counts.setdefault(
+            (rule, severity),
+            {"rule": rule, "severity": severity, **{o.value: 0 for o in GuidelineOutcome}},
+        )
+        entry[GuidelineOutcome(outcome).value] = count
+
+    def total(entry: dict[str, object]) -> int:
+        return sum(int(entry[o.value]) for o in GuidelineOutcome)  # type: ignore[call-overload]
+
+    return sorted(counts.values(), key=lambda e: (-total(e), e["rule"], e["severity"]))  # type: ignore[return-value]

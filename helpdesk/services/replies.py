@@ -5,14 +5,23 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from helpdesk import queue
 from helpdesk.extensions import db
-from helpdesk.models import Employee, Mention, MentionStatus, Reply, ReplyStatus, Role
+from helpdesk.models import (
+    Employee,
+    GuidelineHit,
+    GuidelineOutcome,
+    Mention,
+    MentionStatus,
+    Reply,
+    ReplyStatus,
+    Role,
+)
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit
 from helpdesk.services.brand import stored_brand_account
@@ -77,6 +86,10 @@ def create_reply(
     mention = get_mention(mention_id)
     checked = preview(text, employee, mention)
     if checked.violations and (not checked.valid or not confirm_warnings):
+        outcome = GuidelineOutcome.WARNED if checked.valid else GuidelineOutcome.BLOCKED
+        # Own small transaction, so the refusal is counted although no reply is stored.
+        _record_hits(checked.violations, outcome, employee.id, mention_id)
+        db.session.commit()
         raise Unprocessable(
             "The reply breaks the guidelines."
             if not checked.valid
@@ -112,6 +125,7 @@ def create_reply(
         updated_at=now,
     )
     db.session.add(reply)
+    _record_hits(checked.violations, GuidelineOutcome.CONFIRMED, employee.id, mention_id, at=now)
     try:
         db.session.flush()
     except sa.exc.IntegrityError:
@@ -132,6 +146,29 @@ def create_reply(
     if reply.status is ReplyStatus.QUEUED:
         queue.enqueue_post_reply(reply.id)
     return reply
+
+
+def _record_hits(
+    violations: list[Violation],
+    outcome: GuidelineOutcome,
+    employee_id: int,
+    mention_id: int,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Add one GuidelineHit per finding of a submit to the session (the caller commits)."""
+    at = at or utcnow()
+    db.session.add_all(
+        GuidelineHit(
+            rule=v.rule,
+            severity=str(v.severity),
+            outcome=outcome,
+            employee_id=employee_id,
+            mention_id=mention_id,
+            at=at,
+        )
+        for v in violations
+    )
 
 
 def get_reply(reply_id: int) -> Reply:

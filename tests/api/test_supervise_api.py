@@ -87,6 +87,17 @@ def test_coverage_defaults_to_the_last_day(api_as, x):
         assert key in body
 
 
+def test_coverage_counts_a_refused_submit_per_guideline_rule(api_as, x):
+    """A reply refused over an empty text shows in guideline_hits as one blocked empty-rule hit."""
+    (mention_id,) = ingest(x, "hi")
+    refused = api_as("0427").post(f"/mentions/{mention_id}/replies", {"text": "   "})
+    assert refused.status_code == 422
+    body = api_as("0002", role="supervisor").get("/coverage").get_json()
+    assert body["guideline_hits"] == [
+        {"rule": "empty", "severity": "block", "blocked": 1, "warned": 0, "confirmed": 0}
+    ]
+
+
 def test_coverage_takes_dates_and_datetimes(api_as, x):
     """from/to accept ISO dates (days in the desk's zone) and datetimes."""
     ingest(x, "one")

@@ -12,6 +12,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Escalation, EscalationStatus, IngestRun, Mention, Reply, ReplyStatus
 from helpdesk.models.types import utcnow
 from helpdesk.services import escalation, replies
+from helpdesk.services.errors import ServiceError
 from tests.web.conftest import csrf_from
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -165,8 +166,10 @@ def test_escalate_from_the_mention_page(client, make_employee, login, mentions):
 def test_coverage_page_draws_svg_charts_without_script(client, supervisor, make_employee, mentions):
     """Today, 7 days and a custom range render figures and per-hour SVG bars, no inline script."""
     agent = make_employee("0427")
-    first, _second = mentions("one", "two")
+    first, second = mentions("one", "two")
     replies.create_reply(first, agent, "Answered.")
+    with pytest.raises(ServiceError):  # a refused submit the page counts per rule
+        replies.create_reply(second, agent, "Strictly confidential.")
     for query in ("", "?period=today", "?period=7d"):
         response = client.get(f"/supervise/coverage{query}", headers={"Accept-Language": "en"})
         assert response.status_code == 200
@@ -174,6 +177,7 @@ def test_coverage_page_draws_svg_charts_without_script(client, supervisor, make_
         assert "<svg" in html and 'data-chart="volume"' in html and 'data-chart="rate"' in html
         assert html.count("data-hour=") >= 24
         assert 'data-figure="total">2<' in html
+        assert 'data-rule="banned_term"' in html and "Guideline rules fired" in html
         assert "<script" not in html.split("</head>", 1)[1]
     today = utcnow().date()
     custom = client.get(
@@ -192,4 +196,5 @@ def test_supervise_pages_in_japanese(client, supervisor, mentions):
     """The pages speak Japanese by default."""
     mentions("hello")
     assert "エスカレーション" in client.get("/supervise/", headers={"Accept-Language": "ja"}).text
-    assert "対応率" in client.get("/supervise/coverage", headers={"Accept-Language": "ja"}).text
+    page = client.get("/supervise/coverage", headers={"Accept-Language": "ja"}).text
+    assert "対応率" in page and "ガイドラインの検出回数" in page
