@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -14,12 +15,25 @@ from helpdesk.models import Mention, MentionStatus, Reply, ReplyStatus
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit, budget
 from helpdesk.services.brand import get_brand_account, x_client
-from helpdesk.services.replies import retry_delay, same_text
 from helpdesk.x.errors import XAmbiguous, XDuplicateContent, XError, XRateLimited, XRejected
 
 logger = logging.getLogger(__name__)
 
 REQUEUE_AFTER = timedelta(minutes=1)
+
+
+def same_text(posted: str, ours: str) -> bool:
+    """Whether a post on X carries our reply's text (X may normalise and trim)."""
+
+    def norm(value: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", value).split())
+
+    return norm(posted) == norm(ours)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off before the next attempt: 10 s, 30 s, 90 s, ... capped at 15 minutes."""
+    return timedelta(seconds=min(10 * 3 ** max(attempts - 1, 0), 900))
 
 
 def _move(reply: Reply, src: ReplyStatus, **values: object) -> bool:
@@ -243,7 +257,13 @@ def mark_answered_elsewhere() -> int:
     redis = current_app.extensions["redis"]
     seen = int(redis.get(TIMELINE_CURSOR_KEY) or 0)
     posts, newest = _brand_replies_since(max(seen, oldest_open - 1))
-    ours = set(db.session.scalars(sa.select(Reply.x_tweet_id).where(Reply.x_tweet_id.is_not(None))))
+    post_ids = [post_id for items in posts.values() for post_id, _ in items]
+    # Only the posts just read are looked up: the set of all our replies grows for ever.
+    ours = (
+        set(db.session.scalars(sa.select(Reply.x_tweet_id).where(Reply.x_tweet_id.in_(post_ids))))
+        if post_ids
+        else set()
+    )
     parents = [parent for parent, items in posts.items() if any(p not in ours for p, _ in items)]
     changed = 0
     if parents:

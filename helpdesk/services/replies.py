@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -232,17 +231,3 @@ def reject(reply_id: int, supervisor: Employee, reason: object) -> Reply:
     audit.record("reply.rejected", "reply", reply_id, actor=supervisor, reason=text)
     db.session.commit()
     return get_reply(reply_id)
-
-
-def same_text(posted: str, ours: str) -> bool:
-    """Whether a post on X carries our reply's text (X may normalise and trim)."""
-
-    def norm(value: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", value).split())
-
-    return norm(posted) == norm(ours)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Back-off before the next attempt: 10 s, 30 s, 90 s, ... capped at 15 minutes."""
-    return timedelta(seconds=min(10 * 3 ** max(attempts - 1, 0), 900))

@@ -33,7 +33,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Mention, Reply, ReplyStatus
 from helpdesk.services import outbox
 from helpdesk.services.ingest import ingest_mentions
-from helpdesk.services.replies import same_text
+from helpdesk.services.outbox import same_text
 from helpdesk.x.sandbox import BRAND_ID
 from tests.x.conftest import RunningSandbox
 
