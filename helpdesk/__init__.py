@@ -62,6 +62,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     from helpdesk.database import configure_engine
     from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
     from helpdesk.i18n import select_locale, select_timezone
+    from helpdesk.services import x_status
     from helpdesk.x.client import XClient
 
     db.init_app(app)
@@ -78,7 +79,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     auth_loader.register(login_manager)
-    app.extensions["x_client"] = XClient.from_settings(settings)
+    app.extensions["x_client"] = XClient.from_settings(settings, observer=x_status.record)
 
 
 def _limiter_storage_uri(redis_conn) -> str:  # type: ignore[no-untyped-def]

@@ -217,7 +217,8 @@ def assert_stopped_cleanly(demo: RunningDemo, ports: tuple[int, int]) -> None:
 def test_demo_answers_a_customer_stops_cleanly_and_resumes(
     tmp_path: Path, demo_factory: Callable[..., RunningDemo]
 ) -> None:
-    """The demo ingests a mention, posts an agent's signed reply once, stops and resumes."""
+    """The demo ingests a mention exactly as written, health sees X answer, an agent's
+    signed reply is posted once, and the demo stops and resumes."""
     instance = tmp_path / "instance"
     ports = (free_port(), free_port())
     customer = f"dtest{secrets.randbelow(10**8)}"  # the inbox search ignores underscores
@@ -226,7 +227,8 @@ def test_demo_answers_a_customer_stops_cleanly_and_resumes(
     demo.wait_ready()
     assert requests.get(f"{demo.web}/api/v1/health", timeout=10).status_code == 200
     auth = demo.auth("0101")
-    tweet_id = mention(demo, customer, "@acme_help my order has not arrived yet, can you check?")
+    text = "@acme_help 注文した商品がまだ届きません。確認してもらえますか？ (order not here)"
+    tweet_id = mention(demo, customer, text)
 
     found = wait_for(
         "the mention to be ingested",
@@ -234,6 +236,9 @@ def test_demo_answers_a_customer_stops_cleanly_and_resumes(
         lambda: find_mention(demo, auth, customer, "open"),
     )
     assert found["tweet_id"] == tweet_id
+    assert found["text"] == text  # the full-width question mark too: stored as X sent it
+    health = requests.get(f"{demo.web}/api/v1/health", timeout=10).json()
+    assert health["x_api"] == "ok", health
     claimed = requests.post(
         f"{demo.web}/api/v1/mentions/{found['id']}/claim", headers=auth, timeout=10
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import redis
 import sqlalchemy as sa
 from flask import current_app
@@ -9,7 +11,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import IngestRun
 from helpdesk.models.types import utcnow
-from helpdesk.services import budget
+from helpdesk.services import budget, x_status
 from helpdesk.services.brand import stored_brand_account
 
 
@@ -31,8 +33,8 @@ def check() -> dict[str, object]:
                 (utcnow() - account.last_ingest_at).total_seconds()
             )
         last_run = db.session.scalar(sa.select(IngestRun).order_by(IngestRun.id.desc()).limit(1))
-        if last_run is not None:
-            report["x_api"] = "ok" if last_run.outcome.value == "ok" else last_run.outcome.value
+        if last_run is not None and last_run.finished_at is not None:
+            report["x_api_last_seen"] = _seen_in_run(last_run)
         report["unrepaired_gaps"] = db.session.scalar(
             sa.select(sa.func.count()).where(
                 IngestRun.gap_detected.is_(True), IngestRun.gap_repaired.is_(False)
@@ -45,8 +47,36 @@ def check() -> dict[str, object]:
     try:
         current_app.extensions["redis"].ping()
         report["posting_budget"] = budget.current().as_dict()
+        seen = x_status.last_seen()
+        if seen["state"] != x_status.UNKNOWN or "x_api_last_seen" not in report:
+            report["x_api_last_seen"] = seen
     except redis.RedisError:
         report["redis"] = "unavailable"
+    report["x_api"] = report.get("x_api_last_seen", {}).get("state", x_status.UNKNOWN)
     if not current_app.extensions["x_client"].configured:
         report["x_api"] = "not_configured"
     return report
+
+
+def _seen_in_run(run: IngestRun) -> dict[str, str | None]:
+    """What the last ingest run saw of X: the fallback when Redis holds no record (flushed)."""
+    outcome = run.outcome.value
+    state = {"ok": x_status.OK, "rate_limited": x_status.RATE_LIMITED}.get(
+        outcome, x_status.FAILING
+    )
+    at = iso(run.finished_at)
+    return {
+        "state": state,
+        "call": "ingest",
+        "at": at,
+        "since": at if state == x_status.FAILING else None,
+        "until": iso(run.retry_at) if state == x_status.RATE_LIMITED else None,
+        "reason": run.error if state != x_status.OK else None,
+    }
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with a Z, to the second."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -12,6 +12,7 @@ import tweepy
 from helpdesk.x.errors import (
     XAmbiguous,
     XDuplicateContent,
+    XError,
     XMalformed,
     XNotConfigured,
     XRateLimited,
@@ -37,6 +38,9 @@ TWEET_FIELDS = [
 EXPANSIONS = ["author_id", "referenced_tweets.id"]
 USER_FIELDS = ["username", "name", "profile_image_url", "public_metrics"]
 DUPLICATE_DETAIL = "duplicate content"
+
+# Told how X answered each real call: (call name, None for an answer, or the error).
+CallObserver = Callable[[str, XError | None], None]
 
 
 def _detail(exc: tweepy.HTTPException) -> str:
@@ -90,6 +94,7 @@ class XClient:
         access_token_secret: str | None,
         base_url: str | None = None,
         timeout: float = 10.0,
+        observer: CallObserver | None = None,
     ) -> None:
         self._user_auth_ready = all(
             (consumer_key, consumer_secret, access_token, access_token_secret)
@@ -107,9 +112,10 @@ class XClient:
         )
         attach_transport(self._tweepy, base_url, timeout)
         self.base_url = base_url
+        self.observer = observer
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> XClient:
+    def from_settings(cls, settings: Settings, observer: CallObserver | None = None) -> XClient:
         """The client for the configured credentials and X_API_BASE_URL."""
         return cls(
             bearer_token=settings.x_bearer_token,
@@ -119,6 +125,7 @@ class XClient:
             access_token_secret=settings.x_access_token_secret,
             base_url=settings.x_api_base_url,
             timeout=settings.x_timeout_seconds,
+            observer=observer,
         )
 
     @property
@@ -133,24 +140,32 @@ class XClient:
                 "X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET"
             )
 
-    def _json(self, response: requests.Response) -> Any:
-        with _translated(write=False):
-            return response.json()
+    @contextlib.contextmanager
+    def _call(self, call: str, *, write: bool = False) -> Iterator[None]:
+        """One real call to X, its answer read inside: failures translated, the observer told."""
+        try:
+            with _translated(write=write):
+                yield
+        except XError as exc:
+            if self.observer is not None:
+                self.observer(call, exc)
+            raise
+        if self.observer is not None:
+            self.observer(call, None)
 
     def get_me(self) -> XAccount:
         """The account the credentials belong to: the brand account."""
         self._require_user_auth()
-        with _translated(write=False):
-            response = self._tweepy.get_me(user_auth=True)
-        body = self._json(response)
-        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-            raise XMalformed("users/me answered without data")
-        return parse_user(body["data"])
+        with self._call("users/me"):
+            body = self._tweepy.get_me(user_auth=True).json()
+            if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+                raise XMalformed("users/me answered without data")
+            return parse_user(body["data"])
 
     def _read_page(self, call: str, **params: Any) -> TweetPage:
         self._require_user_auth()
         params = {k: v for k, v in params.items() if v is not None}
-        with _translated(write=False):
+        with self._call(call):
             response = getattr(self._tweepy, call)(
                 tweet_fields=TWEET_FIELDS,
                 expansions=EXPANSIONS,
@@ -158,7 +173,7 @@ class XClient:
                 user_auth=not self._bearer_ready,
                 **params,
             )
-        return parse_page(self._json(response), parse_rate_limit(response.headers))
+            return parse_page(response.json(), parse_rate_limit(response.headers))
 
     def mentions_page(
         self, user_id: int, *, since_id: int | None = None, pagination_token: str | None = None
@@ -205,17 +220,19 @@ class XClient:
     def create_reply(self, text: str, in_reply_to_tweet_id: int) -> PostedTweet:
         """POST /2/tweets as a reply; XAmbiguous when it may or may not have been posted."""
         self._require_user_auth()
-        with _translated(write=True):
+        with self._call("create_tweet", write=True):
             response = self._tweepy.create_tweet(
                 text=text, in_reply_to_tweet_id=str(in_reply_to_tweet_id), user_auth=True
             )
-        try:
-            data = response.json()["data"]
-            return PostedTweet(
-                id=snowflake(data["id"], "posted tweet id"),
-                text=data.get("text", text),
-                rate_limit=parse_rate_limit(response.headers),
-            )
-        except (ValueError, KeyError, TypeError, XMalformed) as exc:
-            # X said 2xx, so the post exists; without its id we must reconcile.
-            raise XAmbiguous(f"X accepted the post but its answer was unreadable: {exc}") from None
+            try:
+                data = response.json()["data"]
+                return PostedTweet(
+                    id=snowflake(data["id"], "posted tweet id"),
+                    text=data.get("text", text),
+                    rate_limit=parse_rate_limit(response.headers),
+                )
+            except (ValueError, KeyError, TypeError, XMalformed) as exc:
+                # X said 2xx, so the post exists; without its id we must reconcile.
+                raise XAmbiguous(
+                    f"X accepted the post but its answer was unreadable: {exc}"
+                ) from None
