@@ -40,6 +40,8 @@ class Settings:
     timezone: str = field(metadata={"env": "HELPDESK_TIMEZONE"})
     post_max_attempts: int = field(metadata={"env": "HELPDESK_POST_MAX_ATTEMPTS"})
     posting_grace_seconds: int = field(metadata={"env": "HELPDESK_POSTING_GRACE_SECONDS"})
+    outbox_sweep_seconds: int = field(metadata={"env": "HELPDESK_OUTBOX_SWEEP_SECONDS"})
+    outbox_requeue_seconds: int = field(metadata={"env": "HELPDESK_OUTBOX_REQUEUE_SECONDS"})
     mentions_window: int = field(metadata={"env": "HELPDESK_MENTIONS_WINDOW"})
     trusted_proxies: int = field(metadata={"env": "HELPDESK_TRUSTED_PROXIES"})
 
@@ -69,6 +71,8 @@ DEFAULTS: dict[str, str] = {
     "HELPDESK_TIMEZONE": "Asia/Tokyo",
     "HELPDESK_POST_MAX_ATTEMPTS": "5",
     "HELPDESK_POSTING_GRACE_SECONDS": "60",
+    "HELPDESK_OUTBOX_SWEEP_SECONDS": "30",
+    "HELPDESK_OUTBOX_REQUEUE_SECONDS": "30",
     "HELPDESK_MENTIONS_WINDOW": "800",
     "HELPDESK_TRUSTED_PROXIES": "0",
 }
@@ -201,6 +205,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         posting_grace_seconds=_positive_int(
             "HELPDESK_POSTING_GRACE_SECONDS", env["HELPDESK_POSTING_GRACE_SECONDS"]
+        ),
+        outbox_sweep_seconds=_positive_int(
+            "HELPDESK_OUTBOX_SWEEP_SECONDS", env["HELPDESK_OUTBOX_SWEEP_SECONDS"]
+        ),
+        outbox_requeue_seconds=_positive_int(
+            "HELPDESK_OUTBOX_REQUEUE_SECONDS", env["HELPDESK_OUTBOX_REQUEUE_SECONDS"]
         ),
         mentions_window=_positive_int("HELPDESK_MENTIONS_WINDOW", env["HELPDESK_MENTIONS_WINDOW"]),
         trusted_proxies=_proxy_count(env["HELPDESK_TRUSTED_PROXIES"]),

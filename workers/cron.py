@@ -24,7 +24,7 @@ class _JSONQueue(Queue):
 rq.cron.Queue = _JSONQueue  # type: ignore[misc]
 
 INGEST_INTERVAL = int(os.environ.get("HELPDESK_INGEST_INTERVAL_SECONDS") or 15)
-OUTBOX_SWEEP_INTERVAL = 30
+OUTBOX_SWEEP_INTERVAL = int(os.environ.get("HELPDESK_OUTBOX_SWEEP_SECONDS") or 30)
 SLA_SWEEP_INTERVAL = 60
 
 SCHEDULE = (

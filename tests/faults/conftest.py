@@ -20,7 +20,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -395,10 +395,14 @@ def create_replies(agent: Any, mention_ids: list[int], rng: random.Random) -> li
 
 
 @pytest.fixture
-def fast_requeue(monkeypatch: pytest.MonkeyPatch) -> timedelta:
+def fast_requeue(app: Flask) -> Iterator[timedelta]:
     """The in-process sweep re-enqueues `queued` replies after 3 s instead of a minute."""
-    monkeypatch.setattr(outbox, "REQUEUE_AFTER", FAST_REQUEUE)
-    return FAST_REQUEUE
+    settings = app.config["HELPDESK"]
+    app.config["HELPDESK"] = replace(
+        settings, outbox_requeue_seconds=int(FAST_REQUEUE.total_seconds())
+    )
+    yield FAST_REQUEUE
+    app.config["HELPDESK"] = settings
 
 
 # -- worker processes -----------------------------------------------------------------------
