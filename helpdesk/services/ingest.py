@@ -17,9 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from helpdesk.extensions import db
 from helpdesk.models import BrandAccount, IngestOutcome, IngestRun, Mention, XUser
 from helpdesk.models.types import utcnow
+from helpdesk.services import authors
 from helpdesk.services.brand import get_brand_account, x_client
 from helpdesk.services.priority import priority_for
-from helpdesk.x.errors import XError, XRateLimited
+from helpdesk.x.errors import XError, XMalformed, XRateLimited
 from helpdesk.x.models import TweetPage, XTweet
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class IngestSummary:
     gap_repaired: bool = False
     retry_at: str | None = None
     skipped: str | None = None
+    authors_filled: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-friendly dict."""
@@ -56,7 +58,10 @@ def mention_rows(
     authors: dict[int, dict] = {}
     now = utcnow()
     for tweet in page.tweets:
-        if tweet.is_retweet or tweet.author_id in (None, brand_x_id):
+        if tweet.author_id is None:
+            # We asked for author_id; storing the mention needs it. Loud, and the cursor stays.
+            raise XMalformed(f"tweet {tweet.id} came without the author_id we asked for")
+        if tweet.is_retweet or tweet.author_id == brand_x_id:
             continue
         user = page.users.get(tweet.author_id)
         mentions.append(
@@ -131,16 +136,21 @@ def upsert_mentions(mentions: list[dict], authors: list[dict]) -> int:
     return len(db.session.execute(new_mentions, mentions).all())
 
 
-def _store_page(page: TweetPage, account: BrandAccount) -> int:
-    """Upsert one page in its own transaction; safe to repeat (the cursor has not moved)."""
+def _store_page(page: TweetPage, account: BrandAccount, unknown: set[int]) -> int:
+    """Upsert one page in its own transaction; safe to repeat (the cursor has not moved).
+    Authors X left out of the page's includes are added to `unknown`."""
     mentions, authors = mention_rows(page, account.id, account.x_user_id)
     inserted = upsert_mentions(mentions, authors)
     db.session.commit()
+    unknown.update(a["x_user_id"] for a in authors if a["username"] is None)
     return inserted
 
 
 def _walk(
-    fetch: Callable[[str | None], TweetPage], account: BrandAccount, run: IngestRun
+    fetch: Callable[[str | None], TweetPage],
+    account: BrandAccount,
+    run: IngestRun,
+    unknown: set[int],
 ) -> tuple[int, int | None, int | None]:
     """Follow next_token to the end, storing each page; returns (fetched, newest, oldest)."""
     token: str | None = None
@@ -153,7 +163,7 @@ def _walk(
         if ids:
             newest = max(ids + ([newest] if newest else []))
             oldest = min(ids + ([oldest] if oldest else []))
-        run.inserted += _store_page(page, account)
+        run.inserted += _store_page(page, account, unknown)
         if page.partial_errors:
             logger.info("mentions page had partial errors: %s", "; ".join(page.partial_errors))
         token = page.next_token
@@ -161,7 +171,9 @@ def _walk(
             return fetched, newest, oldest
 
 
-def _repair_gap(account: BrandAccount, run: IngestRun, since_id: int, until_id: int) -> None:
+def _repair_gap(
+    account: BrandAccount, run: IngestRun, since_id: int, until_id: int, unknown: set[int]
+) -> None:
     """Fill (since_id, until_id) from search/recent, which reaches past the 800 window."""
     client = x_client()
     query = f"@{account.username}"
@@ -171,12 +183,13 @@ def _repair_gap(account: BrandAccount, run: IngestRun, since_id: int, until_id: 
         ),
         account,
         run,
+        unknown,
     )
     run.gap_fetched += fetched
     run.gap_repaired = True
 
 
-def _repair_old_gaps(account: BrandAccount, run: IngestRun) -> None:
+def _repair_old_gaps(account: BrandAccount, run: IngestRun, unknown: set[int]) -> None:
     """Retry earlier gaps that could not be filled (search reaches 7 days back)."""
     pending = db.session.scalars(
         sa.select(IngestRun).where(
@@ -189,7 +202,7 @@ def _repair_old_gaps(account: BrandAccount, run: IngestRun) -> None:
     for old in pending:
         if old.cursor_before is None or old.oldest_id is None:
             continue
-        _repair_gap(account, old, old.cursor_before, old.oldest_id)
+        _repair_gap(account, old, old.cursor_before, old.oldest_id, unknown)
         db.session.commit()
 
 
@@ -220,6 +233,7 @@ def _run(account: BrandAccount) -> IngestSummary:
     db.session.commit()
     client = x_client()
     window = current_app.config["HELPDESK"].mentions_window
+    unknown: set[int] = set()
     try:
         fetched, newest, oldest = _walk(
             lambda token: client.mentions_page(
@@ -227,13 +241,14 @@ def _run(account: BrandAccount) -> IngestSummary:
             ),
             account,
             run,
+            unknown,
         )
         run.fetched, run.newest_id, run.oldest_id = fetched, newest, oldest
         if account.ingest_cursor is not None and oldest is not None and fetched >= window:
             # X served a full window: older mentions since the cursor may have been cut off.
             run.gap_detected = True
-            _repair_gap(account, run, account.ingest_cursor, oldest)
-        _repair_old_gaps(account, run)
+            _repair_gap(account, run, account.ingest_cursor, oldest, unknown)
+        _repair_old_gaps(account, run, unknown)
     except XRateLimited as exc:
         return _finish(run, account, started, IngestOutcome.RATE_LIMITED, exc, retry=exc.reset_at)
     except XError as exc:
@@ -243,7 +258,21 @@ def _run(account: BrandAccount) -> IngestSummary:
         db.session.rollback()
         _finish(run, account, started, IngestOutcome.FAILED, exc)
         raise
-    return _finish(run, account, started, IngestOutcome.OK, None)
+    summary = _finish(run, account, started, IngestOutcome.OK, None)
+    summary.authors_filled = _fill_in_authors(unknown)
+    return summary
+
+
+def _fill_in_authors(new_unknown: set[int]) -> int:
+    """Ask X for the authors this pass could not describe, and older ones due again."""
+    ids = sorted(new_unknown)[: authors.BATCH]
+    ids += [i for i in authors.unknown_author_ids(authors.BATCH - len(ids)) if i not in ids]
+    try:
+        return authors.fill_in_authors(ids)["filled"]
+    except XError as exc:  # the mentions are stored; the authors wait for the next pass
+        db.session.rollback()
+        logger.warning("could not look up %d unknown authors: %s", len(ids), exc)
+        return 0
 
 
 def _finish(

@@ -19,8 +19,8 @@ from helpdesk.x.errors import (
     XRejected,
     XUnavailable,
 )
-from helpdesk.x.models import PostedTweet, TweetPage, XAccount
-from helpdesk.x.parse import parse_page, parse_rate_limit, parse_user, snowflake
+from helpdesk.x.models import PostedTweet, TweetPage, UserLookup, XAccount
+from helpdesk.x.parse import parse_page, parse_rate_limit, parse_user, parse_users, snowflake
 from helpdesk.x.transport import attach_transport
 
 if TYPE_CHECKING:
@@ -236,3 +236,16 @@ class XClient:
                 raise XAmbiguous(
                     f"X accepted the post but its answer was unreadable: {exc}"
                 ) from None
+
+    def lookup_users(self, ids: list[int]) -> UserLookup:
+        """GET /2/users for up to 100 ids; the ones X cannot describe come back as missing."""
+        if not 1 <= len(ids) <= 100:
+            raise ValueError("X looks up 1 to 100 users at a time")
+        self._require_user_auth()
+        with self._call("users/lookup"):
+            response = self._tweepy.get_users(
+                ids=[str(i) for i in ids],
+                user_fields=USER_FIELDS,
+                user_auth=not self._bearer_ready,
+            )
+            return parse_users(response.json(), ids)

@@ -71,3 +71,11 @@ class PostedTweet:
     id: int
     text: str
     rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True)
+class UserLookup:
+    """What X's users lookup answered: the users it described, and the ids it could not."""
+
+    users: dict[int, XAccount]
+    missing: tuple[int, ...] = ()

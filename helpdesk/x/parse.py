@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk.x.errors import XMalformed
-from helpdesk.x.models import RateLimit, TweetPage, XAccount, XTweet
+from helpdesk.x.models import RateLimit, TweetPage, UserLookup, XAccount, XTweet
 
 
 def snowflake(value: Any, what: str) -> int:
@@ -65,6 +65,17 @@ def parse_user(raw: Any) -> XAccount:
         ),
         followers_count=followers if isinstance(followers, int) else None,
     )
+
+
+def parse_users(body: Any, asked: list[int]) -> UserLookup:
+    """A users lookup answer: `data` users (may be absent) and partial errors for the rest."""
+    if not isinstance(body, Mapping):
+        raise XMalformed("the users lookup answer is not a JSON object")
+    data = body.get("data", [])
+    if not isinstance(data, list):
+        raise XMalformed("the users lookup's data is not a list")
+    users = {user.id: user for user in map(parse_user, data)}
+    return UserLookup(users=users, missing=tuple(i for i in asked if i not in users))
 
 
 def parse_page(body: Any, rate_limit: RateLimit | None = None) -> TweetPage:

@@ -93,6 +93,44 @@ def test_partial_errors_keep_the_tweet_without_its_author(app, x):
     assert mention.author.username is None
 
 
+def test_an_author_left_out_of_the_includes_is_filled_in_later(app, x):
+    """A suspended author's mention is kept unnamed; once X describes them, a pass fills them in."""
+    from datetime import timedelta
+
+    from helpdesk.models.types import utcnow
+    from helpdesk.services import authors
+
+    x.mention(
+        "@acme_help 確認してもらえますか？", username="ghost", name="幽霊", author_unavailable=True
+    )
+    assert ingest_mentions().authors_filled == 0  # looked up at once: still suspended
+    ghost = db.session.scalar(sa.select(XUser))
+    assert ghost.username is None
+    # Reinstated on X (a post of theirs that does not mention us: no new page carries them).
+    response = x.post(
+        "/_sandbox/tweets",
+        {"username": "ghost", "name": "幽霊", "text": "back", "author_unavailable": False},
+    )
+    assert response.status_code == 201, response.text
+    assert ingest_mentions().authors_filled == 0  # asked again only after RETRY_AFTER
+    long_ago = utcnow() - authors.RETRY_AFTER - timedelta(seconds=1)
+    db.session.execute(sa.update(XUser).values(updated_at=long_ago))
+    db.session.commit()
+    assert ingest_mentions().authors_filled == 1
+    db.session.expire_all()
+    ghost = db.session.scalar(sa.select(XUser))
+    assert (ghost.username, ghost.name) == ("ghost", "幽霊")
+    assert db.session.scalar(sa.select(Mention.text)) == "@acme_help 確認してもらえますか？"
+
+
+def test_an_author_lookup_that_fails_leaves_the_pass_ok(app, x):
+    """X refusing the author look-up does not fail the pass: the mentions are stored."""
+    x.mention("@acme_help hello", username="ghost", author_unavailable=True)
+    x.fault(path="/2/users", count=1, status=503)
+    summary = ingest_mentions()
+    assert summary.outcome == "ok" and summary.inserted == 1 and summary.authors_filled == 0
+
+
 def test_rate_limit_records_the_reset_and_leaves_the_cursor(app, x):
     """A 429 ends the run as rate_limited with the reset time; the cursor does not move."""
     x.mention("one")
@@ -210,9 +248,10 @@ def test_a_page_without_includes_and_with_unknown_fields_is_ingested(app, x):
         '{"data": "not a list", "meta": {}}',
         '{"data": [{"id": "12x", "text": "bad id"}], "meta": {"result_count": 1}}',
         '{"data": [{"id": "123"}], "meta": {"result_count": 1}}',
+        '{"data": [{"id": "123", "text": "no author"}], "meta": {"result_count": 1}}',
         "<html>502 Bad Gateway</html>",
     ],
-    ids=["data-not-a-list", "id-not-a-number", "tweet-without-text", "not-json"],
+    ids=["data-not-a-list", "id-not-a-number", "tweet-without-text", "no-author", "not-json"],
 )
 def test_a_malformed_page_fails_the_run_and_leaves_the_cursor(app, x, body):
     """A 200 whose body lacks the promised shape marks the run failed; nothing moves or is lost."""

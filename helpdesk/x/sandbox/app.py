@@ -9,6 +9,9 @@ Choices where X leaves room (see also helpdesk/x/sandbox/state.py):
   ``from:``, ``to:``, ``conversation_id:``, ``lang:``, ``is:retweet|reply|quote`` (``-``
   negates), keywords and "phrases"; OR and parentheses are a 400. Its 7-day floor clamps
   silently.
+- ``GET /2/users?ids=`` (1-100 ids) answers ``data`` with the users found and partial
+  not-found ``errors`` for unknown or unavailable (suspended) ones; none found: only
+  ``errors``.
 - Control routes (no auth, JSON, errors are 400 ``{"error": ...}``):
   POST /_sandbox/mentions and POST /_sandbox/tweets (the same, but a customer post that
   need not mention the brand) -> 201 ``{"id"}``; ``author_unavailable`` marks the *user*
@@ -215,6 +218,27 @@ def users_me() -> Response:
     wire.check_params(request.args, ("expansions", "tweet.fields", "user.fields"))
     fields = wire.parse_fields(request.args)
     return json_response({"data": wire.render_user(get_state().brand, fields.user)})
+
+
+@x_api.get("/2/users")
+@x_endpoint("GET /2/users")
+def users_lookup() -> Response:
+    """X's users lookup: found users in data, unknown or suspended ones as partial errors."""
+    args = request.args
+    wire.check_params(args, ("ids", "expansions", "tweet.fields", "user.fields"))
+    raw = args.get("ids")
+    if not raw:
+        raise wire.InvalidRequest("ids", "", "The `ids` query parameter can not be empty")
+    ids = [wire.parse_id(part, "ids") for part in raw.split(",")]
+    if len(ids) > 100:
+        raise wire.InvalidRequest(
+            "ids", raw[:40], "The `ids` query parameter value must have at most 100 ids"
+        )
+    fields = wire.parse_fields(args)
+    state = get_state()
+    with state.lock:
+        body = wire.render_users(state, [i for i in ids if i is not None], fields)
+    return json_response(body)
 
 
 @x_api.get("/2/users/<user_id>/mentions")

@@ -416,6 +416,21 @@ def render_page(state: SandboxState, page: Page, fields: Fields) -> dict[str, ob
     return body
 
 
+def render_users(state: SandboxState, ids: list[int], fields: Fields) -> dict[str, object]:
+    """The body of a users lookup: found users in order, the rest as not-found errors."""
+    data, errors = [], []
+    for user_id in dict.fromkeys(ids):
+        user = state.users.get(user_id)
+        if user is not None and not user.unavailable:
+            data.append(render_user(user, fields.user))
+        else:
+            errors.append(_not_found("user", user_id, "ids", "id"))
+    body: dict[str, object] = {"data": data} if data else {}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
 def user_not_found(user_id: str) -> dict[str, object]:
     """X's 200 answer for a timeline of a user that does not exist."""
     return {"errors": [_not_found("user", int(user_id), "id", "id")]}
