@@ -35,7 +35,7 @@ TWEET_FIELDS = [
     "entities",
     "lang",
 ]
-EXPANSIONS = ["author_id", "referenced_tweets.id"]
+EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 USER_FIELDS = ["username", "name", "profile_image_url", "public_metrics"]
 DUPLICATE_DETAIL = "duplicate content"
 

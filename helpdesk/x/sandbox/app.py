@@ -9,9 +9,17 @@ Choices where X leaves room (see also helpdesk/x/sandbox/state.py):
   ``from:``, ``to:``, ``conversation_id:``, ``lang:``, ``is:retweet|reply|quote`` (``-``
   negates), keywords and "phrases"; OR and parentheses are a 400. Its 7-day floor clamps
   silently.
-- ``GET /2/users?ids=`` (1-100 ids) answers ``data`` with the users found and partial
-  not-found ``errors`` for unknown or unavailable (suspended) ones; none found: only
-  ``errors``.
+- ``GET /2/users?ids=`` (X's users lookup; 1-100 comma-separated ids, ``user.fields``,
+  ``tweet.fields`` and the user expansions accepted, rate-limited as ``GET /2/users``)
+  answers ``data`` with the users found, in the order asked, and partial not-found
+  ``errors`` for unknown or unavailable (suspended) ones; none found: only ``errors``.
+  Missing, empty, non-numeric or more than 100 ids are a 400 Invalid Request.
+- An expansion puts the field it hangs on into every tweet (``author_id``,
+  ``referenced_tweets``, ...) even when ``tweet.fields`` leaves it out, as X does. The user
+  endpoints take only user expansions (``pinned_tweet_id``, ``most_recent_tweet_id``,
+  ``affiliation.user_id``), which the sandbox has nothing to expand into.
+- Every read renders under ``state.lock``: a page never mixes states (the trickle and the
+  control routes write under the same lock).
 - Control routes (no auth, JSON, errors are 400 ``{"error": ...}``):
   POST /_sandbox/mentions and POST /_sandbox/tweets (the same, but a customer post that
   need not mention the brand) -> 201 ``{"id"}``; ``author_unavailable`` marks the *user*
@@ -216,8 +224,10 @@ def x_endpoint(key: str) -> Callable[[Callable[..., Response]], Callable[..., Re
 @x_endpoint("GET /2/users/me")
 def users_me() -> Response:
     wire.check_params(request.args, ("expansions", "tweet.fields", "user.fields"))
-    fields = wire.parse_fields(request.args)
-    return json_response({"data": wire.render_user(get_state().brand, fields.user)})
+    fields = wire.parse_fields(request.args, users=True)
+    state = get_state()
+    with state.lock:
+        return json_response({"data": wire.render_user(state.brand, fields.user)})
 
 
 @x_api.get("/2/users")
@@ -234,11 +244,10 @@ def users_lookup() -> Response:
         raise wire.InvalidRequest(
             "ids", raw[:40], "The `ids` query parameter value must have at most 100 ids"
         )
-    fields = wire.parse_fields(args)
+    fields = wire.parse_fields(args, users=True)
     state = get_state()
     with state.lock:
-        body = wire.render_users(state, [i for i in ids if i is not None], fields)
-    return json_response(body)
+        return json_response(wire.render_users(state, [i for i in ids if i is not None], fields))
 
 
 @x_api.get("/2/users/<user_id>/mentions")
@@ -492,8 +501,9 @@ def _fault_input(payload: dict[str, Any]) -> Fault:
 
 @control.post("/faults")
 def add_fault() -> Response:
-    fault = get_state().add_fault(_fault_input(_payload()))
-    return json_response(asdict(fault), 201)
+    state = get_state()
+    with state.lock:  # a request may consume the fault meanwhile
+        return json_response(asdict(state.add_fault(_fault_input(_payload()))), 201)
 
 
 @control.get("/faults")

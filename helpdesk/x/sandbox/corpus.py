@@ -219,6 +219,9 @@ THREAD_FOLLOWUPS_EN = (
     "All sorted now, thanks!",
 )
 
+QUOTES_JA = ("私も同じです", "うちも同じ症状です。対応お願いします", "これ、私も困ってます…")
+QUOTES_EN = ("Same here", "Exactly my problem too. Any news?", "+1, happening to me as well")
+
 
 @dataclass(frozen=True, slots=True)
 class Persona:
@@ -336,3 +339,8 @@ def make_followup_text(rng: random.Random, lang: str, brand_username: str) -> st
     """Return a customer's follow-up in a thread with the brand, @handle included."""
     templates = THREAD_FOLLOWUPS_JA if lang == "ja" else THREAD_FOLLOWUPS_EN
     return f"@{brand_username} " + _fill(rng, rng.choice(templates), lang)
+
+
+def make_quote_text(rng: random.Random, lang: str, brand_username: str) -> str:
+    """Return a customer quoting another customer's mention ("same here"), @handle included."""
+    return f"@{brand_username} " + rng.choice(QUOTES_JA if lang == "ja" else QUOTES_EN)

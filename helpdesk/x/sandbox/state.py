@@ -380,10 +380,15 @@ class SandboxState:
             refs = (("quoted", quoted.id),) if quoted is not None else ()
             return self._new_tweet(author, text, reply_to=parent, refs=refs)
 
+    def _original(self, tweet: Tweet) -> Tweet:
+        """The post itself for a retweet: X retweets, quotes and replies to that, never the RT."""
+        for kind, ref_id in tweet.referenced:
+            if kind == "retweeted":
+                return self.tweets[ref_id]
+        return tweet
+
     def _retweet(self, author: User, original: Tweet, *, as_mention: bool) -> Tweet:
-        for kind, ref_id in original.referenced:
-            if kind == "retweeted":  # a retweet of a retweet points at the original
-                original = self.tweets[ref_id]
+        original = self._original(original)
         text = f"RT @{self.users[original.author_id].username}: {original.text}"
         if as_mention and not mentions_brand(text):
             raise SandboxError("retweet_of must be a post that mentions the brand or is its own")
@@ -459,7 +464,7 @@ class SandboxState:
         if roll < 0.003:
             author.unavailable = True
         if earlier and roll < 0.06:
-            parent = earlier[rng.randrange(max(0, len(earlier) - 50), len(earlier))]
+            parent = self._original(earlier[rng.randrange(max(0, len(earlier) - 50), len(earlier))])
             if roll < 0.015:
                 return self._new_tweet(
                     author,
@@ -467,6 +472,9 @@ class SandboxState:
                     refs=(("retweeted", parent.id),),
                     ms=ms,
                 )
+            if roll < 0.025:
+                text = corpus.make_quote_text(rng, parent.lang, self.brand.username)
+                return self._new_tweet(author, text, refs=(("quoted", parent.id),), ms=ms)
             text = corpus.make_followup_text(rng, parent.lang, self.brand.username)
             return self._new_tweet(author, text, reply_to=parent, ms=ms)
         text = corpus.make_mention_text(rng, persona, self.brand.username)

@@ -40,6 +40,8 @@ EXPANSIONS = frozenset(
     "referenced_tweets.id referenced_tweets.id.attachments.media_keys "
     "referenced_tweets.id.author_id".split()
 )
+# What the user endpoints (/2/users, /2/users/me) expand; the sandbox has none of them to show.
+USER_EXPANSIONS = frozenset({"affiliation.user_id", "most_recent_tweet_id", "pinned_tweet_id"})
 # Accepted and ignored: the sandbox has no media, places or polls.
 OPAQUE_FIELD_PARAMS = ("media.fields", "place.fields", "poll.fields")
 TIMELINE_PARAMS = frozenset(
@@ -72,11 +74,27 @@ class InvalidRequest(Exception):
         }
 
 
+# X puts the field an expansion hangs on into the tweet even when tweet.fields omits it.
+IMPLIED_TWEET_FIELDS = {
+    "author_id": ("author_id",),
+    "in_reply_to_user_id": ("in_reply_to_user_id",),
+    "referenced_tweets.id": ("referenced_tweets",),
+    "referenced_tweets.id.author_id": ("referenced_tweets", "author_id"),
+    "entities.mentions.username": ("entities",),
+}
+
+
 @dataclass(frozen=True)
 class Fields:
     tweet: frozenset[str] = frozenset()
     user: frozenset[str] = frozenset()
     expansions: frozenset[str] = frozenset()
+
+    @property
+    def rendered_tweet(self) -> frozenset[str]:
+        """The tweet fields to render: those asked for and those the expansions imply."""
+        implied = (f for e in self.expansions for f in IMPLIED_TWEET_FIELDS.get(e, ()))
+        return self.tweet | frozenset(implied)
 
 
 # -- parsing ------------------------------------------------------------------------------
@@ -109,11 +127,12 @@ def _csv(args: Mapping[str, str], name: str, valid: frozenset[str]) -> frozenset
     return frozenset(values)
 
 
-def parse_fields(args: Mapping[str, str]) -> Fields:
+def parse_fields(args: Mapping[str, str], *, users: bool = False) -> Fields:
+    """tweet.fields, user.fields and expansions; `users` for an endpoint returning users."""
     return Fields(
         tweet=_csv(args, "tweet.fields", TWEET_FIELDS),
         user=_csv(args, "user.fields", USER_FIELDS),
-        expansions=_csv(args, "expansions", EXPANSIONS),
+        expansions=_csv(args, "expansions", USER_EXPANSIONS if users else EXPANSIONS),
     )
 
 
@@ -360,7 +379,7 @@ class _Expansion:
                     )
                 continue
             if ref_id not in self.tweets:
-                self.tweets[ref_id] = render_tweet(self.state, ref, self.fields.tweet)
+                self.tweets[ref_id] = render_tweet(self.state, ref, self.fields.rendered_tweet)
             self.user(ref.author_id, "referenced_tweets.id.author_id")
 
     def expand(self, tweets: list[Tweet]) -> None:
@@ -393,7 +412,9 @@ def render_page(state: SandboxState, page: Page, fields: Fields) -> dict[str, ob
     if not page.ids:
         return {"meta": {"result_count": 0}}
     tweets = [state.tweets[i] for i in page.ids]
-    body: dict[str, object] = {"data": [render_tweet(state, t, fields.tweet) for t in tweets]}
+    body: dict[str, object] = {
+        "data": [render_tweet(state, t, fields.rendered_tweet) for t in tweets]
+    }
     expansion = _Expansion(state, fields)
     expansion.expand(tweets)
     includes: dict[str, object] = {}
