@@ -1,0 +1,1 @@
+"""Randomized fault checking in Jepsen's manner: generator, nemesis, history, checker."""
