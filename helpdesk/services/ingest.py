@@ -25,7 +25,9 @@ from helpdesk.x.models import TweetPage, XTweet
 
 logger = logging.getLogger(__name__)
 
-LOCK_SECONDS = 600
+# Short, and renewed after every page: a worker killed mid-run (kill -9) must not keep
+# every other pass away for long.
+LOCK_SECONDS = 30
 PAUSE_KEY = "helpdesk:ingest:paused-until:{account_id}"
 LOCK_KEY = "helpdesk:ingest:lock:{account_id}"
 
@@ -166,6 +168,7 @@ def _walk(
         run.inserted += _store_page(page, account, unknown)
         if page.partial_errors:
             logger.info("mentions page had partial errors: %s", "; ".join(page.partial_errors))
+        _renew_lock()
         token = page.next_token
         if not token:
             return fetched, newest, oldest
@@ -217,13 +220,27 @@ def ingest_mentions(account_id: int | None = None) -> IngestSummary:
     lock = redis.lock(LOCK_KEY.format(account_id=account.id), timeout=LOCK_SECONDS)
     if not lock.acquire(blocking=False):
         return IngestSummary(outcome="skipped", skipped="another run holds the lock")
+    _held.append(lock)
     try:
         return _run(account)
     finally:
+        _held.remove(lock)
         try:
             lock.release()
         except LockNotOwnedError:  # it expired mid-run; the run itself is recorded
             logger.warning("ingest lock for account %s expired before release", account.id)
+
+
+_held: list = []  # the lock of the pass running in this process, renewed page by page
+
+
+def _renew_lock() -> None:
+    """Push the running pass's lock expiry another LOCK_SECONDS away."""
+    for lock in _held:
+        try:
+            lock.reacquire()
+        except LockNotOwnedError:  # it expired: another pass may run; the upsert is idempotent
+            logger.warning("ingest lock expired during a run")
 
 
 def _run(account: BrandAccount) -> IngestSummary:

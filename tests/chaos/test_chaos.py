@@ -2,13 +2,14 @@
 
 CHAOS_SEED=<n> replays one seed; CHAOS_SEEDS=<n,m,...> runs those; CHAOS_FAULTS=<k> sets the
 faults per seed (default 12); CHAOS_RESULTS=<file> appends each run's figures as a JSON line
-(benchmarks/chaos.py reads them).
+(benchmarks/chaos.py reads them); CHAOS_KEEP=<dir> keeps failing seeds' files.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -66,6 +67,19 @@ def describe(outcome: Outcome, environ: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def keep(outcome: Outcome, tmp_path: Path) -> None:
+    """Copy a failing seed's history and logs out of pytest's rotating tmp dirs when asked
+    (CHAOS_KEEP=<dir>; a long run sets it, as pytest keeps only its last three sessions)."""
+    where = os.environ.get("CHAOS_KEEP")
+    if not where and os.environ.get("CHAOS_RESULTS"):
+        where = str(Path(os.environ["CHAOS_RESULTS"]).parent / "helpdesk-chaos-kept")
+    if not where:
+        return
+    target = Path(where) / f"seed-{outcome.seed}-{os.getpid()}"
+    shutil.copytree(tmp_path, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.sock"))
+    print(f"CHAOS_SEED={outcome.seed}: history and logs kept in {target}")
+
+
 @pytest.mark.parametrize("seed", _seeds(), ids=lambda s: f"seed{s}")
 def test_invariants_hold_under_random_faults(
     seed: int, app: Flask, x: RunningSandbox, environ: dict[str, str], tmp_path: Path
@@ -78,4 +92,6 @@ def test_invariants_hold_under_random_faults(
         with open(results, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(outcome.as_dict(), ensure_ascii=False) + "\n")
     print(f"CHAOS_SEED={seed}: {outcome.report.summary()} in {outcome.seconds:.0f} s")
+    if not outcome.report.ok:
+        keep(outcome, tmp_path)
     assert outcome.report.ok, describe(outcome, environ)
