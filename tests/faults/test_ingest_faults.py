@@ -103,6 +103,9 @@ class _NoLock:
     def release(self) -> None:
         return None
 
+    def reacquire(self) -> bool:
+        return True
+
 
 @pytest.mark.parametrize("run", RUNS)
 @pytest.mark.parametrize("lock", ["locked", "lock bypassed"])
