@@ -82,6 +82,9 @@ def parse_page(body: Any, rate_limit: RateLimit | None = None) -> TweetPage:
     """A timeline or search page; `{"meta": {"result_count": 0}}` is an empty page."""
     if not isinstance(body, Mapping):
         raise XMalformed("the page is not a JSON object")
+    if not {"data", "meta", "errors"} & body.keys():
+        # `{}` is no page: read as empty, it would hide posts from reconciliation and repair.
+        raise XMalformed("the page has neither data, meta nor errors")
     data = body.get("data", [])
     meta = body.get("meta", {})
     if not isinstance(data, list) or not isinstance(meta, Mapping):

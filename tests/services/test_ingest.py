@@ -250,8 +250,16 @@ def test_a_page_without_includes_and_with_unknown_fields_is_ingested(app, x):
         '{"data": [{"id": "123"}], "meta": {"result_count": 1}}',
         '{"data": [{"id": "123", "text": "no author"}], "meta": {"result_count": 1}}',
         "<html>502 Bad Gateway</html>",
+        "{}",
     ],
-    ids=["data-not-a-list", "id-not-a-number", "tweet-without-text", "no-author", "not-json"],
+    ids=[
+        "data-not-a-list",
+        "id-not-a-number",
+        "tweet-without-text",
+        "no-author",
+        "not-json",
+        "empty-object",
+    ],
 )
 def test_a_malformed_page_fails_the_run_and_leaves_the_cursor(app, x, body):
     """A 200 whose body lacks the promised shape marks the run failed; nothing moves or is lost."""
