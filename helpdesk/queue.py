@@ -52,15 +52,21 @@ def enqueue_post_reply(reply_id: int, *, at: datetime | None = None) -> None:
             return
         except DuplicateJobError:
             status = _existing_status(queue, options["job_id"])
-            if status in _WAITING:
+            if status in _WAITING and not _lost_from_queue(queue, options["job_id"], status):
                 return  # it will run: the unique id did its work
-            if status is JobStatus.STARTED:
+            if status in _WAITING or status is JobStatus.STARTED:
                 # Running, or its worker died (kill -9 leaves it `started` until RQ's
                 # maintenance notices). Either way it will not pick this row up again.
                 options["job_id"] = f"{options['job_id']}-{uuid.uuid4().hex[:12]}"
 
 
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def _lost_from_queue(queue: Queue, job_id: str, status: JobStatus) -> bool:
+    """A job that says `queued` but is in no queue list: its worker died between taking it
+    and starting it (kill -9), so nothing will ever run it."""
+    return status is JobStatus.QUEUED and queue.connection.lpos(queue.key, job_id) is None
 
 
 def _existing_status(queue: Queue, job_id: str) -> JobStatus | None:
