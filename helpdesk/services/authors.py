@@ -31,12 +31,13 @@ def unknown_author_ids(limit: int = BATCH) -> list[int]:
     )
 
 
-def fill_in_authors(ids: list[int] | None = None) -> dict[str, int]:
-    """Look the unknown authors up on X; found ones get their profile, the rest wait."""
-    ids = unknown_author_ids() if ids is None else ids[:BATCH]
+def fill_in_authors(ids: list[int]) -> int:
+    """Look these unknown authors up on X (at most BATCH); found ones get their profile,
+    the rest wait RETRY_AFTER. How many were filled in."""
+    ids = ids[:BATCH]
     db.session.rollback()  # no transaction across the network call
     if not ids:
-        return {"looked_up": 0, "filled": 0}
+        return 0
     found = x_client().lookup_users(ids)
     now = utcnow()
     for user in found.users.values():
@@ -61,4 +62,4 @@ def fill_in_authors(ids: list[int] | None = None) -> dict[str, int]:
             .execution_options(synchronize_session=False)
         )
     db.session.commit()
-    return {"looked_up": len(ids), "filled": len(found.users)}
+    return len(found.users)

@@ -6,12 +6,13 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
 from redis.exceptions import LockNotOwnedError
+from redis.lock import Lock
 from sqlalchemy.dialects import postgresql, sqlite
 
 from helpdesk.extensions import db
@@ -138,21 +139,35 @@ def upsert_mentions(mentions: list[dict], authors: list[dict]) -> int:
     return len(db.session.execute(new_mentions, mentions).all())
 
 
-def _store_page(page: TweetPage, account: BrandAccount, unknown: set[int]) -> int:
+@dataclass
+class _Pass:
+    """One ingestion pass: its account, the lock it holds, and the authors X left out."""
+
+    account: BrandAccount
+    lock: Lock
+    unknown: set[int] = field(default_factory=set)
+
+    def renew_lock(self) -> None:
+        """Push the lock's expiry another LOCK_SECONDS away (called after every page)."""
+        try:
+            self.lock.reacquire()
+        except LockNotOwnedError:  # it expired: another pass may run; the upsert is idempotent
+            logger.warning("ingest lock for account %s expired during a run", self.account.id)
+
+
+def _store_page(page: TweetPage, ingest: _Pass) -> int:
     """Upsert one page in its own transaction; safe to repeat (the cursor has not moved).
-    Authors X left out of the page's includes are added to `unknown`."""
+    Authors X left out of the page's includes are remembered for the look-up."""
+    account = ingest.account
     mentions, authors = mention_rows(page, account.id, account.x_user_id)
     inserted = upsert_mentions(mentions, authors)
     db.session.commit()
-    unknown.update(a["x_user_id"] for a in authors if a["username"] is None)
+    ingest.unknown.update(a["x_user_id"] for a in authors if a["username"] is None)
     return inserted
 
 
 def _walk(
-    fetch: Callable[[str | None], TweetPage],
-    account: BrandAccount,
-    run: IngestRun,
-    unknown: set[int],
+    fetch: Callable[[str | None], TweetPage], ingest: _Pass, run: IngestRun
 ) -> tuple[int, int | None, int | None]:
     """Follow next_token to the end, storing each page; returns (fetched, newest, oldest)."""
     token: str | None = None
@@ -165,38 +180,35 @@ def _walk(
         if ids:
             newest = max(ids + ([newest] if newest else []))
             oldest = min(ids + ([oldest] if oldest else []))
-        run.inserted += _store_page(page, account, unknown)
+        run.inserted += _store_page(page, ingest)
         if page.partial_errors:
             logger.info("mentions page had partial errors: %s", "; ".join(page.partial_errors))
-        _renew_lock()
+        ingest.renew_lock()
         token = page.next_token
         if not token:
             return fetched, newest, oldest
 
 
-def _repair_gap(
-    account: BrandAccount, run: IngestRun, since_id: int, until_id: int, unknown: set[int]
-) -> None:
+def _repair_gap(ingest: _Pass, run: IngestRun, since_id: int, until_id: int) -> None:
     """Fill (since_id, until_id) from search/recent, which reaches past the 800 window."""
     client = x_client()
-    query = f"@{account.username}"
+    query = f"@{ingest.account.username}"
     fetched, _, _ = _walk(
         lambda token: client.search_recent_page(
             query, since_id=since_id, until_id=until_id, next_token=token
         ),
-        account,
+        ingest,
         run,
-        unknown,
     )
     run.gap_fetched += fetched
     run.gap_repaired = True
 
 
-def _repair_old_gaps(account: BrandAccount, run: IngestRun, unknown: set[int]) -> None:
+def _repair_old_gaps(ingest: _Pass, run: IngestRun) -> None:
     """Retry earlier gaps that could not be filled (search reaches 7 days back)."""
     pending = db.session.scalars(
         sa.select(IngestRun).where(
-            IngestRun.brand_account_id == account.id,
+            IngestRun.brand_account_id == ingest.account.id,
             IngestRun.gap_detected.is_(True),
             IngestRun.gap_repaired.is_(False),
             IngestRun.id != run.id,
@@ -205,7 +217,7 @@ def _repair_old_gaps(account: BrandAccount, run: IngestRun, unknown: set[int]) -
     for old in pending:
         if old.cursor_before is None or old.oldest_id is None:
             continue
-        _repair_gap(account, old, old.cursor_before, old.oldest_id, unknown)
+        _repair_gap(ingest, old, old.cursor_before, old.oldest_id)
         db.session.commit()
 
 
@@ -220,52 +232,37 @@ def ingest_mentions(account_id: int | None = None) -> IngestSummary:
     lock = redis.lock(LOCK_KEY.format(account_id=account.id), timeout=LOCK_SECONDS)
     if not lock.acquire(blocking=False):
         return IngestSummary(outcome="skipped", skipped="another run holds the lock")
-    _held.append(lock)
     try:
-        return _run(account)
+        return _run(_Pass(account, lock))
     finally:
-        _held.remove(lock)
         try:
             lock.release()
         except LockNotOwnedError:  # it expired mid-run; the run itself is recorded
             logger.warning("ingest lock for account %s expired before release", account.id)
 
 
-_held: list = []  # the lock of the pass running in this process, renewed page by page
-
-
-def _renew_lock() -> None:
-    """Push the running pass's lock expiry another LOCK_SECONDS away."""
-    for lock in _held:
-        try:
-            lock.reacquire()
-        except LockNotOwnedError:  # it expired: another pass may run; the upsert is idempotent
-            logger.warning("ingest lock expired during a run")
-
-
-def _run(account: BrandAccount) -> IngestSummary:
+def _run(ingest: _Pass) -> IngestSummary:
+    account = ingest.account
     started = time.monotonic()
     run = IngestRun(brand_account_id=account.id, cursor_before=account.ingest_cursor)
     db.session.add(run)
     db.session.commit()
     client = x_client()
     window = current_app.config["HELPDESK"].mentions_window
-    unknown: set[int] = set()
     try:
         fetched, newest, oldest = _walk(
             lambda token: client.mentions_page(
                 account.x_user_id, since_id=account.ingest_cursor, pagination_token=token
             ),
-            account,
+            ingest,
             run,
-            unknown,
         )
         run.fetched, run.newest_id, run.oldest_id = fetched, newest, oldest
         if account.ingest_cursor is not None and oldest is not None and fetched >= window:
             # X served a full window: older mentions since the cursor may have been cut off.
             run.gap_detected = True
-            _repair_gap(account, run, account.ingest_cursor, oldest, unknown)
-        _repair_old_gaps(account, run, unknown)
+            _repair_gap(ingest, run, account.ingest_cursor, oldest)
+        _repair_old_gaps(ingest, run)
     except XRateLimited as exc:
         return _finish(run, account, started, IngestOutcome.RATE_LIMITED, exc, retry=exc.reset_at)
     except XError as exc:
@@ -276,7 +273,7 @@ def _run(account: BrandAccount) -> IngestSummary:
         _finish(run, account, started, IngestOutcome.FAILED, exc)
         raise
     summary = _finish(run, account, started, IngestOutcome.OK, None)
-    summary.authors_filled = _fill_in_authors(unknown)
+    summary.authors_filled = _fill_in_authors(ingest.unknown)
     return summary
 
 
@@ -285,7 +282,7 @@ def _fill_in_authors(new_unknown: set[int]) -> int:
     ids = sorted(new_unknown)[: authors.BATCH]
     ids += [i for i in authors.unknown_author_ids(authors.BATCH - len(ids)) if i not in ids]
     try:
-        return authors.fill_in_authors(ids)["filled"]
+        return authors.fill_in_authors(ids)
     except XError as exc:  # the mentions are stored; the authors wait for the next pass
         db.session.rollback()
         logger.warning("could not look up %d unknown authors: %s", len(ids), exc)
