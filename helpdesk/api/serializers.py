@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from helpdesk.models import CannedReply, Escalation, Mention, Reply
-from helpdesk.models.types import utcnow
+from helpdesk.models.types import iso_utc, utcnow
 from helpdesk.services.escalation import due_at
 
 
 def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z, or None."""
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return iso_utc(value)
 
 
 def mention_json(mention: Mention, now: datetime | None = None) -> dict[str, object]:

@@ -12,6 +12,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso_utc(value: datetime | None, timespec: str = "auto") -> str | None:
+    """ISO 8601 in UTC with a Z (the API's and health's form), or None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Stores UTC; always returns tz-aware UTC (SQLite drops the zone, this puts it back)."""
 

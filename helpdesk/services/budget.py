@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
+from helpdesk.models.types import iso_utc
 from helpdesk.x.models import RateLimit
 
 KEY = "helpdesk:x:post-budget"
@@ -37,7 +38,7 @@ class Budget:
         return {
             "remaining": self.remaining,
             "limit": self.limit,
-            "reset_at": self.reset_at.isoformat().replace("+00:00", "Z") if self.reset_at else None,
+            "reset_at": iso_utc(self.reset_at),
         }
 
 

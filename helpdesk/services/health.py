@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import redis
 import sqlalchemy as sa
 from flask import current_app
 
 from helpdesk.extensions import db
 from helpdesk.models import IngestRun
-from helpdesk.models.types import utcnow
+from helpdesk.models.types import iso_utc, utcnow
 from helpdesk.services import budget, x_status
 from helpdesk.services.brand import stored_brand_account
 
@@ -28,7 +26,7 @@ def check() -> dict[str, object]:
         db.session.execute(sa.text("SELECT 1"))
         account = stored_brand_account()
         if account and account.last_ingest_at:
-            report["last_ingest_at"] = account.last_ingest_at.isoformat().replace("+00:00", "Z")
+            report["last_ingest_at"] = iso_utc(account.last_ingest_at)
             report["ingest_lag_seconds"] = round(
                 (utcnow() - account.last_ingest_at).total_seconds()
             )
@@ -64,19 +62,12 @@ def _seen_in_run(run: IngestRun) -> dict[str, str | None]:
     state = {"ok": x_status.OK, "rate_limited": x_status.RATE_LIMITED}.get(
         outcome, x_status.FAILING
     )
-    at = iso(run.finished_at)
+    at = iso_utc(run.finished_at, "seconds")
     return {
         "state": state,
         "call": "ingest",
         "at": at,
         "since": at if state == x_status.FAILING else None,
-        "until": iso(run.retry_at) if state == x_status.RATE_LIMITED else None,
+        "until": iso_utc(run.retry_at, "seconds") if state == x_status.RATE_LIMITED else None,
         "reason": run.error if state != x_status.OK else None,
     }
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 UTC with a Z, to the second."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import redis
 from flask import current_app, has_app_context
 
+from helpdesk.models.types import iso_utc
 from helpdesk.x.errors import XDuplicateContent, XError, XRateLimited, XRejected
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def state_of(error: XError | None) -> str:
 
 
 def _stamp(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso_utc(datetime.fromtimestamp(moment, UTC), "seconds") or ""
 
 
 def record(call: str, error: XError | None) -> None:
