@@ -29,21 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from tests.chaos.checker import Report  # noqa: E402 - needs the checkout on the path
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTE = ROOT / "benchmarks" / "chaos.md"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/helpdesk_chaos"
 REDIS_URL = "redis://127.0.0.1:6379/12"  # db 12: 13 and 14 belong to other suites
-FAILURES = (
-    "lost",
-    "duplicated",
-    "unsettled",
-    "altered",
-    "stray",
-    "extra",
-    "misrecorded",
-    "unaccounted",
-    "authors_missing",
-)
+FAILURES = Report.FAILURES
 
 HEADER = """# Randomized fault checker: results
 

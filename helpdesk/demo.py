@@ -639,11 +639,12 @@ def signal_groups(children: list[Child], signum: int) -> None:
                 os.killpg(child.proc.pid, signum)
 
 
-def kill_strays(name: str, value: str) -> None:
-    """SIGKILL any process still carrying this run's marker (e.g. an RQ job's own group)."""
+def kill_strays(name: str, value: str) -> list[int]:
+    """SIGKILL any process still carrying this run's marker (e.g. an RQ job's own group);
+    the pids found."""
     proc = Path("/proc")
     if not proc.is_dir():
-        return
+        return []
     needle = f"{name}={value}".encode()
     strays = []
     for entry in proc.iterdir():
@@ -661,6 +662,7 @@ def kill_strays(name: str, value: str) -> None:
         if not any(_running(pid) for pid in strays):
             break
         time.sleep(0.05)
+    return strays
 
 
 def _running(pid: int) -> bool:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import requests
 
+from helpdesk.demo import kill_strays
+
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = "HELPDESK_CHAOS_RUN"  # in every child's environment: finds strays at the end
 PG_APP_NAME = "helpdesk-chaos"  # libpq's application_name for the children (PGAPPNAME)
@@ -215,7 +217,7 @@ class Cluster:
         the pids of strays found (there should be none)."""
         for service in self.services:
             service.kill()
-        return kill_strays(self.run_id)
+        return kill_strays(MARKER, self.run_id)  # SIGKILL reaches stopped processes too
 
     def logs_tail(self) -> str:
         """The end of every log, for a failure message."""
@@ -226,33 +228,3 @@ def _gunicorn_has(setting: str) -> bool:
     from gunicorn.config import KNOWN_SETTINGS
 
     return any(s.name == setting for s in KNOWN_SETTINGS)
-
-
-def kill_strays(run_id: str) -> list[int]:
-    """SIGKILL every process whose environment carries this run's marker; their pids."""
-    needle = f"{MARKER}={run_id}".encode()
-    strays = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if needle in environ.split(b"\0"):
-            strays.append(int(entry.name))
-            send(int(entry.name), signal.SIGCONT)
-            send(int(entry.name), signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while strays and time.monotonic() < deadline and any(_running(p) for p in strays):
-        time.sleep(0.05)
-    return strays
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"

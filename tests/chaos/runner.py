@@ -266,15 +266,21 @@ class ChaosRun:
         items = self.desk.open_mentions(who)
         return _pick(items, pick) if items else None
 
-    def _op_claim(self, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    def _on_open_mention(
+        self, params: dict[str, Any], args: dict[str, Any], verb: str, body: Any = None
+    ) -> dict[str, Any]:
+        """An agent POSTs `verb` on one of the open mentions they see."""
         assert self.desk is not None
         who = args["as"] = self._agent(params)
         mention = self._open_one(who, params["pick"])
         if mention is None:
             return {"skipped": "no open mention"}
         args["mention_id"] = mention["id"]
-        status, body = self.desk.call(who, "POST", f"/mentions/{mention['id']}/claim")
-        return {"status": status, "code": _code(body)}
+        status, answer = self.desk.call(who, "POST", f"/mentions/{mention['id']}/{verb}", body)
+        return {"status": status, "code": _code(answer)}
+
+    def _op_claim(self, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        return self._on_open_mention(params, args, "claim")
 
     def _reply(self, who: str, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
         assert self.desk is not None
@@ -320,15 +326,7 @@ class ChaosRun:
         return self._decide(params, args, "reject")
 
     def _op_dismiss(self, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
-        assert self.desk is not None
-        who = args["as"] = self._agent(params)
-        mention = self._open_one(who, params["pick"])
-        if mention is None:
-            return {"skipped": "no open mention"}
-        args["mention_id"] = mention["id"]
-        body = {"reason": params["reason"]}
-        status, answer = self.desk.call(who, "POST", f"/mentions/{mention['id']}/dismiss", body)
-        return {"status": status, "code": _code(answer)}
+        return self._on_open_mention(params, args, "dismiss", {"reason": params["reason"]})
 
     def _op_list(self, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
         assert self.desk is not None
