@@ -11,6 +11,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +191,25 @@ def api_as(client: FlaskClient, make_employee):  # type: ignore[no-untyped-def]
         return Api(client, create_token(make_employee(number, role)))
 
     return make
+
+
+@contextmanager
+def changed_settings(app: Flask, **changes: Any) -> Iterator[None]:
+    """The app's settings with `changes` inside the block, restored after."""
+    saved = app.config["HELPDESK"]
+    app.config["HELPDESK"] = replace(saved, **changes)
+    try:
+        yield
+    finally:
+        app.config["HELPDESK"] = saved
+
+
+@contextmanager
+def narrow_window(app: Flask, x: RunningSandbox, size: int) -> Iterator[None]:
+    """X (the sandbox) and the helpdesk both serve only the newest `size` mentions."""
+    with changed_settings(app, mentions_window=size):
+        x.configure(mentions_window=size)
+        yield
 
 
 def wait_for(what: str, seconds: float, probe: Callable[[], Any]) -> Any:

@@ -20,7 +20,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from helpdesk.services import outbox
 from helpdesk.services.ingest import ingest_mentions
 from helpdesk.services.outbox import same_text
 from helpdesk.x.sandbox import BRAND_ID
+from tests.conftest import changed_settings
 from tests.x.conftest import RunningSandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -397,12 +398,8 @@ def create_replies(agent: Any, mention_ids: list[int], rng: random.Random) -> li
 @pytest.fixture
 def fast_requeue(app: Flask) -> Iterator[timedelta]:
     """The in-process sweep re-enqueues `queued` replies after 3 s instead of a minute."""
-    settings = app.config["HELPDESK"]
-    app.config["HELPDESK"] = replace(
-        settings, outbox_requeue_seconds=int(FAST_REQUEUE.total_seconds())
-    )
-    yield FAST_REQUEUE
-    app.config["HELPDESK"] = settings
+    with changed_settings(app, outbox_requeue_seconds=int(FAST_REQUEUE.total_seconds())):
+        yield FAST_REQUEUE
 
 
 # -- worker processes -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import BrandAccount, IngestRun, Mention, XUser
 from helpdesk.services.ingest import ingest_mentions
+from tests.conftest import narrow_window
 
 
 def count_mentions() -> int:
@@ -180,23 +181,13 @@ def test_a_second_pass_returns_at_once_while_the_lock_is_held(app, x):
 
 def test_a_gap_beyond_the_window_is_filled_from_search(app, x):
     """When more mentions arrived than the window serves, search/recent fills the gap."""
-    app.config["HELPDESK"] = _with(app.config["HELPDESK"], mentions_window=50)
-    try:
-        x.configure(mentions_window=50)
+    with narrow_window(app, x, 50):
         x.mention("before the outage")
         ingest_mentions()
         x.post("/_sandbox/mentions/bulk", {"count": 180, "seed": 3})
         summary = ingest_mentions()
-    finally:
-        app.config["HELPDESK"] = _with(app.config["HELPDESK"], mentions_window=800)
     assert summary.gap_detected and summary.gap_repaired
     assert count_mentions() == customer_mentions(x) > 170
-
-
-def _with(settings, **changes):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
-    return replace(settings, **changes)
 
 
 def test_a_rate_limited_ingest_job_schedules_the_next_pass_at_the_reset(app, x):

@@ -51,12 +51,8 @@ def test_failures_report_failing_since_the_first_one_with_the_reason(app, x):
         ingest_mentions()
     assert health.check()["x_api_last_seen"]["since"] == first_since
     ingest_mentions()
-    assert health.check()["x_api_last_seen"] == {
-        **health.check()["x_api_last_seen"],
-        "state": "ok",
-        "since": None,
-        "reason": None,
-    }
+    seen = health.check()["x_api_last_seen"]
+    assert (seen["state"], seen["since"], seen["reason"]) == ("ok", None, None)
 
 
 def test_the_outbox_post_is_the_last_call_seen(app, x, make_employee):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
 
 import sqlalchemy as sa
 
@@ -12,6 +11,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Mention, Priority
 from helpdesk.services.employees import create_token
 from helpdesk.services.ingest import ingest_mentions
+from tests.conftest import narrow_window
 
 # Each would be changed by NFKC, NFC, width folding, trimming or newline fixing.
 TEXTS = [
@@ -56,15 +56,11 @@ def test_stored_byte_for_byte_as_x_sent_it(app, x):
 
 def test_gap_repair_from_search_keeps_the_exact_text_too(app, x):
     """Mentions that come through search/recent (past the window) are stored exactly too."""
-    app.config["HELPDESK"] = replace(app.config["HELPDESK"], mentions_window=5)
-    try:
-        x.configure(mentions_window=5)
+    with narrow_window(app, x, 5):
         x.mention("@acme_help before the outage")
         ingest_mentions()
         sent = {int(x.mention(t, username=f"gap_{i}")): t for i, t in enumerate(TEXTS)}
         summary = ingest_mentions()
-    finally:
-        app.config["HELPDESK"] = replace(app.config["HELPDESK"], mentions_window=800)
     assert summary.gap_detected and summary.gap_repaired
     stored = dict(
         db.session.execute(

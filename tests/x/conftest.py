@@ -11,6 +11,7 @@ import pytest
 import requests
 import tweepy
 
+from helpdesk.x.client import CallObserver, XClient
 from helpdesk.x.sandbox import BRAND_ID, SandboxServer, SandboxState, make_sandbox_server
 from helpdesk.x.transport import attach_transport
 
@@ -34,6 +35,24 @@ class RunningSandbox:
             access_token_secret="ats",
         )
         return attach_transport(client, self.url, timeout)
+
+    def helpdesk_client(self, observer: CallObserver | None = None) -> XClient:
+        """The helpdesk's own X client (tweepy underneath) pointed at this sandbox."""
+        return XClient(
+            bearer_token="test-bearer",
+            consumer_key="ck",
+            consumer_secret="cs",
+            access_token="at",
+            access_token_secret="ats",
+            base_url=self.url,
+            timeout=5,
+            observer=observer,
+        )
+
+    def author_of(self, tweet_id: str) -> int:
+        """The user id of the author of one of the sandbox's tweets."""
+        with self.state.lock:
+            return self.state.tweets[int(tweet_id)].author_id
 
     def get(self, path: str, **params: Any) -> requests.Response:
         return requests.get(self.url + path, params=params, timeout=10)

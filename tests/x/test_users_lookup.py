@@ -5,20 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from helpdesk.x.client import XClient
 from helpdesk.x.errors import XMalformed
-
-
-def helpdesk_client(sandbox) -> XClient:  # type: ignore[no-untyped-def]
-    return XClient(
-        bearer_token="test-bearer",
-        consumer_key="ck",
-        consumer_secret="cs",
-        access_token="at",
-        access_token_secret="ats",
-        base_url=sandbox.url,
-        timeout=5,
-    )
 
 
 def get_users(sandbox, ids: str | None) -> requests.Response:  # type: ignore[no-untyped-def]
@@ -28,19 +15,13 @@ def get_users(sandbox, ids: str | None) -> requests.Response:  # type: ignore[no
     return requests.get(f"{sandbox.url}/2/users", params=params, headers=auth, timeout=5)
 
 
-def author_of(sandbox, tweet_id: str) -> int:  # type: ignore[no-untyped-def]
-    return sandbox.state.tweets[int(tweet_id)].author_id
-
-
 def test_found_suspended_and_unknown_users(sandbox):
     """Found users come with their profile; suspended and unknown ids are missing."""
-    shown = author_of(
-        sandbox, sandbox.mention("@acme_help hi", username="visible", name="見える？")
+    shown = sandbox.author_of(sandbox.mention("@acme_help hi", username="visible", name="見える？"))
+    hidden = sandbox.author_of(
+        sandbox.mention("@acme_help hi", username="hidden", author_unavailable=True)
     )
-    hidden = author_of(
-        sandbox, sandbox.mention("@acme_help hi", username="hidden", author_unavailable=True)
-    )
-    found = helpdesk_client(sandbox).lookup_users([shown, hidden, 424242])
+    found = sandbox.helpdesk_client().lookup_users([shown, hidden, 424242])
     assert set(found.users) == {shown}
     assert (found.users[shown].username, found.users[shown].name) == ("visible", "見える？")
     assert found.missing == (hidden, 424242)
@@ -48,12 +29,12 @@ def test_found_suspended_and_unknown_users(sandbox):
 
 def test_only_suspended_users_answer_without_data(sandbox):
     """When no id is found X answers errors only; every id is missing."""
-    hidden = author_of(
-        sandbox, sandbox.mention("@acme_help hi", username="hidden", author_unavailable=True)
+    hidden = sandbox.author_of(
+        sandbox.mention("@acme_help hi", username="hidden", author_unavailable=True)
     )
     raw = get_users(sandbox, str(hidden))
     assert "data" not in raw.json() and raw.json()["errors"][0]["resource_id"] == str(hidden)
-    found = helpdesk_client(sandbox).lookup_users([hidden])
+    found = sandbox.helpdesk_client().lookup_users([hidden])
     assert found.users == {} and found.missing == (hidden,)
 
 
@@ -62,13 +43,13 @@ def test_a_malformed_answer_is_xmalformed(sandbox, body):
     """An answer without the promised shape raises XMalformed, not a traceback elsewhere."""
     sandbox.fault(path="/2/users", count=1, body=body)
     with pytest.raises(XMalformed):
-        helpdesk_client(sandbox).lookup_users([1])
+        sandbox.helpdesk_client().lookup_users([1])
 
 
 def test_more_than_a_hundred_ids_is_refused_before_calling_x(sandbox):
     """X takes 1 to 100 ids; more is a ValueError for the caller to chunk."""
     with pytest.raises(ValueError, match="1 to 100"):
-        helpdesk_client(sandbox).lookup_users(list(range(1, 102)))
+        sandbox.helpdesk_client().lookup_users(list(range(1, 102)))
 
 
 def test_the_sandbox_refuses_bad_ids_as_x_does(sandbox):
