@@ -71,9 +71,23 @@ def backend_env(backend: str) -> tuple[str, dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "REDIS_URL")}
     if backend == "sqlite":
         return "SQLite + embedded Redis", env
-    env["TEST_DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or PG_URL
+    env["TEST_DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or ensure_database(PG_URL)
     env["REDIS_URL"] = os.environ.get("REDIS_URL") or REDIS_URL
     return "PostgreSQL + Redis server", env
+
+
+def ensure_database(url: str) -> str:
+    """Create the run's PostgreSQL database when it is missing (a new machine has none)."""
+    import sqlalchemy as sa
+
+    base, _, name = url.rpartition("/")
+    engine = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not found:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url
 
 
 def run_batch(env: dict[str, str], seeds: list[int], per_seed: int, log: Path) -> list[dict]:
