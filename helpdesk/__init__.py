@@ -50,10 +50,11 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app, settings)
     _register_blueprints(app)
-    from helpdesk import errors, security
+    from helpdesk import errors, security, sessions
 
     errors.register(app)
     security.register(app)
+    sessions.register(app)
     return app
 
 
@@ -100,11 +101,14 @@ def _migrations_folder() -> Path:
 
 def _register_blueprints(app: Flask) -> None:
     from helpdesk import filters
+    from helpdesk.account.views import bp as account_bp
+    from helpdesk.api import accounts  # noqa: F401 - adds the employee and token routes to api_bp
     from helpdesk.api.views import bp as api_bp
     from helpdesk.auth.views import bp as auth_bp
     from helpdesk.inbox.views import bp as inbox_bp
     from helpdesk.supervise.views import bp as supervise_bp
 
+    app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)

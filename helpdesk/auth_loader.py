@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Request
+from flask import Request, has_request_context, request
 from flask_login import LoginManager
 
 from helpdesk.extensions import db
@@ -10,7 +10,15 @@ from helpdesk.models import Employee
 
 
 def load_session_employee(user_id: str) -> Employee | None:
-    """The employee of a session cookie, unless suspended or their session version moved on."""
+    """The employee of a session cookie, unless suspended or their session version moved on.
+
+    A request that sends a bearer token is that token's alone: the cookie beside it is
+    ignored, so a revoked token never passes on the strength of a browser session.
+    """
+    if has_request_context() and request.headers.get("Authorization", "").lower().startswith(
+        "bearer"
+    ):
+        return None
     row_id, _, version = user_id.partition(":")
     if not row_id.isdigit() or not version.isdigit():
         return None
@@ -24,11 +32,13 @@ def load_token_employee(request: Request) -> Employee | None:
     """The employee of an `Authorization: Bearer` API token, if it is valid."""
     from helpdesk.services.employees import employee_for_token
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return employee_for_token(token.strip())
+    token = _bearer(request)
+    return employee_for_token(token) if token else None
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def register(login_manager: LoginManager) -> None:

@@ -44,6 +44,8 @@ class Settings:
     outbox_requeue_seconds: int = field(metadata={"env": "HELPDESK_OUTBOX_REQUEUE_SECONDS"})
     mentions_window: int = field(metadata={"env": "HELPDESK_MENTIONS_WINDOW"})
     trusted_proxies: int = field(metadata={"env": "HELPDESK_TRUSTED_PROXIES"})
+    session_idle_minutes: int = field(metadata={"env": "HELPDESK_SESSION_IDLE_MINUTES"})
+    session_max_hours: int = field(metadata={"env": "HELPDESK_SESSION_MAX_HOURS"})
 
     def to_flask(self) -> dict[str, object]:
         """The Flask config keys derived from these settings."""
@@ -75,6 +77,8 @@ DEFAULTS: dict[str, str] = {
     "HELPDESK_OUTBOX_REQUEUE_SECONDS": "30",
     "HELPDESK_MENTIONS_WINDOW": "800",
     "HELPDESK_TRUSTED_PROXIES": "0",
+    "HELPDESK_SESSION_IDLE_MINUTES": "30",
+    "HELPDESK_SESSION_MAX_HOURS": "12",
 }
 
 
@@ -214,6 +218,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         mentions_window=_positive_int("HELPDESK_MENTIONS_WINDOW", env["HELPDESK_MENTIONS_WINDOW"]),
         trusted_proxies=_proxy_count(env["HELPDESK_TRUSTED_PROXIES"]),
+        session_idle_minutes=_positive_int(
+            "HELPDESK_SESSION_IDLE_MINUTES", env["HELPDESK_SESSION_IDLE_MINUTES"]
+        ),
+        session_max_hours=_positive_int(
+            "HELPDESK_SESSION_MAX_HOURS", env["HELPDESK_SESSION_MAX_HOURS"]
+        ),
     )
 
 

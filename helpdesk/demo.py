@@ -334,7 +334,7 @@ class Demo:
         )
 
         given = self.demo_password
-        generated = None if given else secrets.token_urlsafe(9)
+        generated = None if given else secrets.token_urlsafe(12)
         created, reset, kept = 0, 0, 0
         for number, role, name in DEMO_EMPLOYEES:
             employee = find_employee(number)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from helpdesk.models import CannedReply, Escalation, Mention, Reply
+from helpdesk.models import ApiToken, CannedReply, Employee, Escalation, Mention, Reply
 from helpdesk.models.types import iso_utc, utcnow
 from helpdesk.services.escalation import due_at
 
@@ -98,4 +98,31 @@ def canned_json(canned: CannedReply) -> dict[str, object]:
         "title": canned.title,
         "body": canned.body,
         "language": canned.language.value,
+    }
+
+
+def token_json(token: ApiToken) -> dict[str, object]:
+    """An API token as its owner and admins see it: never the token, only its first characters."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "owner": token.employee.number,
+        "created_at": iso(token.created_at),
+        "last_used_at": iso(token.last_used_at),
+        "revoked_at": iso(token.revoked_at),
+        "revoked_by": token.revoked_by,
+        "current": token.current,
+    }
+
+
+def employee_json(employee: Employee) -> dict[str, object]:
+    """An employee for the administration API (never the password hash)."""
+    return {
+        "number": employee.number,
+        "name": employee.name,
+        "role": employee.role.value,
+        "active": employee.active,
+        "language": employee.language,
+        "created_at": iso(employee.created_at),
     }

@@ -8,16 +8,19 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
 
+from helpdesk import throttle
 from helpdesk.api.serializers import (
     canned_json,
     coverage_json,
     escalation_json,
     mention_json,
     reply_json,
+    token_json,
 )
 from helpdesk.errors import ApiError
-from helpdesk.extensions import csrf, limiter
+from helpdesk.extensions import csrf
 from helpdesk.models import Role
 from helpdesk.services import canned, coverage, employees, escalation, health, inbox, replies
 from helpdesk.services.errors import ServiceError, http_status
@@ -78,17 +81,30 @@ def _int_arg(name: str, default: int) -> int:
 
 
 @bp.post("/auth/token")
-@limiter.limit("10 per minute; 50 per hour")
+@throttle.limit_attempts
 def create_token():  # type: ignore[no-untyped-def]
-    """Exchange an employee number and password for a personal API token."""
+    """Exchange an employee number and password for a personal API token (shown this once)."""
     body = json_body()
-    number, password = body.get("number"), body.get("password")
+    number, password, name = body.get("number"), body.get("password"), body.get("name")
     if not isinstance(number, str) or not isinstance(password, str):
         raise ApiError(400, "invalid_request", "Send number and password as strings.")
+    if name is not None and not isinstance(name, str):
+        raise ApiError(400, "invalid_request", "name, when sent, is a string.")
     employee = employees.authenticate(number, password)
     if employee is None:
         raise ApiError(401, "invalid_credentials", "Wrong employee number or password.")
-    return jsonify({"token": employees.create_token(employee)}), 201
+    token, row = employees.issue_token(employee, name)
+    return jsonify({"token": token, "item": token_json(row)}), 201
+
+
+@bp.errorhandler(TooManyRequests)
+def _throttled(exc: TooManyRequests):  # type: ignore[no-untyped-def]
+    """Too many failed token requests for this number or from this address."""
+    throttle.note_refusal()
+    message = "Too many failed attempts; wait a few minutes before trying again."
+    retry_after = exc.get_response().headers.get("Retry-After")
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    return jsonify({"error": {"code": "rate_limited", "message": message}}), 429, headers
 
 
 @bp.get("/health")

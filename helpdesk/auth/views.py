@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 
+from helpdesk import sessions, throttle
 from helpdesk.auth.forms import LanguageForm, LoginForm
-from helpdesk.extensions import limiter
 from helpdesk.services import employees
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -29,7 +30,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@throttle.limit_attempts
 def login():  # type: ignore[no-untyped-def]
     """Sign in with employee number and password; one message for every failure."""
     next_url = safe_next(request.args.get("next"))
@@ -39,11 +40,30 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         employee = employees.authenticate(form.number.data or "", form.password.data or "")
         if employee is not None:
+            session.clear()  # nothing from before the sign-in carries over
             login_user(employee)
+            sessions.start()
             return redirect(next_url or url_for("inbox.index"))
     # Empty fields, unknown number, wrong password, suspended: the same single message.
     failed = form.is_submitted()
     return render_template("auth/login.html", form=form, next_url=next_url, failed=failed)
+
+
+@bp.errorhandler(TooManyRequests)
+def _throttled(exc: TooManyRequests):  # type: ignore[no-untyped-def]
+    """Too many failed sign-ins from this address or for this number: say so, and wait."""
+    throttle.note_refusal()
+    form = LoginForm()
+    retry_after = exc.get_response().headers.get("Retry-After")
+    page = render_template(
+        "auth/login.html",
+        form=form,
+        next_url=safe_next(request.args.get("next")),
+        failed=False,
+        throttled=True,
+    )
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    return page, 429, headers
 
 
 @bp.post("/logout")

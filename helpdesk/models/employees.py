@@ -64,7 +64,11 @@ class Employee(UserMixin, db.Model):
 
 
 class ApiToken(db.Model):
-    """A personal API token, stored as its SHA-256; valid while the session version matches."""
+    """A personal API token, stored as its SHA-256; valid while the session version matches.
+
+    Its owner names it, sees its first characters (`prefix`) and when it was last used, and
+    the owner or an admin revokes it; a revoked token stays listed, never deleted.
+    """
 
     __tablename__ = "api_tokens"
 
@@ -73,5 +77,19 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     session_version: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    name: Mapped[str] = mapped_column(sa.String(100), server_default="API token")
+    prefix: Mapped[str | None] = mapped_column(sa.String(16))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(sa.String(6))
 
     employee: Mapped[Employee] = relationship(back_populates="tokens")
+
+    @property
+    def current(self) -> bool:
+        """True while the token works: not revoked, and its owner's sessions not ended since."""
+        return (
+            self.revoked_at is None
+            and self.employee.active
+            and self.employee.session_version == self.session_version
+        )

@@ -9,16 +9,22 @@ import secrets
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from helpdesk.extensions import db
 from helpdesk.models import ApiToken, Employee, Role
 from helpdesk.models.employees import EMPLOYEE_NUMBER_PATTERN
+from helpdesk.models.types import utcnow
 from helpdesk.services import audit
-from helpdesk.services.errors import Conflict, Forbidden, InvalidInput
+from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 512
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4: 3 is "safely unguessable" against online attacks
+# Words a guesser tries first at a brand's helpdesk, beside the employee's number and name.
+CONTEXT_WORDS = ("helpdesk", "twelpforce", "support", "brand", "twitter", "tweet")
 
 
 def validate_number(number: str) -> str:
@@ -29,14 +35,30 @@ def validate_number(number: str) -> str:
     return number
 
 
-def validate_password(password: str) -> str:
-    """A password long enough to be worth hashing."""
+def validate_password(password: str, *, context: tuple[str, ...] = ()) -> str:
+    """A password of 12 to 512 characters that is not a common or easily guessed one.
+
+    zxcvbn rates it against 30,000 common passwords, names, keyboard patterns and dates, and
+    against `context` (the employee's number and name) and the helpdesk's own words; no
+    composition rules (ASVS 6.2).
+    """
     if not password or len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", code="weak_password"
         )
-    if len(password) > 512:
-        raise InvalidInput("A password can be at most 512 characters.", code="invalid_password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"A password can be at most {MAX_PASSWORD_LENGTH} characters.",
+            code="invalid_password",
+        )
+    # zxcvbn rates at most 72 characters (its matching grows fast with length): the start.
+    rating = zxcvbn(password[:72], user_inputs=[*context, *CONTEXT_WORDS])
+    if rating["score"] < MIN_PASSWORD_SCORE:
+        raise InvalidInput(
+            "This password is too easy to guess: it is a common password, or close to your"
+            " number, your name or the helpdesk's words. Choose a longer phrase of your own.",
+            code="common_password",
+        )
     return password
 
 
@@ -53,7 +75,7 @@ def create_employee(
     if not name or len(name) > 100:
         raise InvalidInput("A name is 1 to 100 characters.", code="invalid_name")
     role = _parse_role(role)
-    validate_password(password)
+    validate_password(password, context=(number, name))
     if actor is not None:
         _check_grant(actor, role)
     if db.session.scalar(sa.select(Employee.id).where(Employee.number == number)):
@@ -94,10 +116,26 @@ def authenticate(number: str, password: str) -> Employee | None:
 
 def set_password(employee: Employee, password: str, *, actor: Employee | None = None) -> None:
     """Change a password and end every session and token of the employee."""
-    employee.password_hash = _hasher.hash(validate_password(password))
+    validate_password(password, context=(employee.number, employee.name))
+    employee.password_hash = _hasher.hash(password)
     employee.session_version += 1
     audit.record("employee.password_changed", "employee", employee.number, actor=actor)
     db.session.commit()
+
+
+def change_own_password(employee: Employee, current: str, new: str) -> None:
+    """Self-service: the current password, then a new one; ends every other session and token.
+
+    The caller signs the employee in again under the new session version, so only the
+    session that made the change goes on.
+    """
+    try:
+        _hasher.verify(employee.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise Forbidden("The current password is wrong.", code="wrong_password") from None
+    if current == new:
+        raise InvalidInput("Choose a password you have not used here.", code="same_password")
+    set_password(employee, new, actor=employee)
 
 
 def set_active(employee: Employee, active: bool, *, actor: Employee | None = None) -> bool:
@@ -246,19 +284,33 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(employee: Employee) -> str:
+TOKEN_PREFIX_LENGTH = 10  # "hd_" and 7 characters: enough to tell tokens apart, useless alone
+TOKEN_TOUCH_SECONDS = 60  # last_used_at is written at most once a minute per token
+
+
+def create_token(employee: Employee, name: str | None = None) -> str:
     """A new personal API token; only its hash is stored, so this is the one time it is seen."""
+    return issue_token(employee, name)[0]
+
+
+def issue_token(employee: Employee, name: str | None = None) -> tuple[str, ApiToken]:
+    """A new token and its stored row (name, prefix, dates; never the token itself)."""
+    name = (name or "").strip() or "API token"
+    if len(name) > 100:
+        raise InvalidInput("A token name is at most 100 characters.", code="invalid_name")
     token = "hd_" + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(
-            employee_id=employee.id,
-            token_hash=_token_digest(token),
-            session_version=employee.session_version,
-        )
+    row = ApiToken(
+        employee_id=employee.id,
+        token_hash=_token_digest(token),
+        session_version=employee.session_version,
+        name=name,
+        prefix=token[:TOKEN_PREFIX_LENGTH],
     )
-    audit.record("token.created", "employee", employee.number, actor=employee)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("token.created", "employee", employee.number, actor=employee, token=row.id)
     db.session.commit()
-    return token
+    return token, row
 
 
 def employee_for_token(token: str) -> Employee | None:
@@ -266,12 +318,44 @@ def employee_for_token(token: str) -> Employee | None:
     if len(token) > 200:
         return None
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is None or not row.current:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS:
+        row.last_used_at = now
+        db.session.commit()
+    return row.employee
+
+
+def list_tokens(owner: Employee, *, actor: Employee) -> list[ApiToken]:
+    """The owner's tokens, newest first, revoked ones too; for the owner and for admins."""
+    _check_token_authority(actor, owner)
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken).where(ApiToken.employee_id == owner.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(token_id: int, *, actor: Employee) -> ApiToken:
+    """Revoke a token for good (its owner or an admin); revoking twice is a no-op."""
+    row = db.session.get(ApiToken, token_id)
     if row is None:
-        return None
-    employee = row.employee
-    if not employee.active or employee.session_version != row.session_version:
-        return None
-    return employee
+        raise NotFound("There is no such token.", code="not_found")
+    if actor.id != row.employee_id and not (actor.active and actor.role is Role.ADMIN):
+        # Someone else's token looks like no token at all: ids are not an oracle.
+        raise NotFound("There is no such token.", code="not_found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        row.revoked_by = actor.number
+        audit.record("token.revoked", "employee", row.employee.number, actor=actor, token=row.id)
+        db.session.commit()
+    return row
+
+
+def _check_token_authority(actor: Employee, owner: Employee) -> None:
+    if actor.id != owner.id and not (actor.active and actor.role is Role.ADMIN):
+        raise Forbidden("Only the owner and admins see an employee's tokens.", code="forbidden")
 
 
 def find_employee(number: str) -> Employee | None:

@@ -1,0 +1,1 @@
+"""An employee's own account: password change and personal API tokens."""

@@ -1,0 +1,129 @@
+"""The account page: change my password, create, list and revoke my API tokens (admins: any)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from helpdesk import sessions
+from helpdesk.access import login_required, role_required
+from helpdesk.account.forms import ChangePasswordForm, RevokeForm, TokenForm
+from helpdesk.models import Employee, Role
+from helpdesk.services import employees
+from helpdesk.services.errors import ServiceError
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.get("")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    """My number, role, password form and API tokens."""
+    return _page(current_user)
+
+
+@bp.post("/password")
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    """Change my password; every other session and every token of mine ends."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _page(current_user, password_form=form, status=400, error=_first_error(form))
+    me = current_user._get_current_object()  # the proxy itself must not go into the session
+    try:
+        employees.change_own_password(me, form.current.data, form.new.data)
+    except ServiceError as exc:
+        return _page(me, password_form=form, status=400, error=_message(exc))
+    login_user(me)  # this session goes on under the new session version
+    sessions.start()
+    flash(
+        _("Password changed. You were signed out everywhere else and your API tokens ended."),
+        "success",
+    )
+    return redirect(url_for(".index"))
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():  # type: ignore[no-untyped-def]
+    """Make a token and show it on this one page (it is never shown again)."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(current_user, token_form=form, status=400, error=_first_error(form))
+    token, row = employees.issue_token(current_user, form.name.data)
+    return _page(current_user, new_token=token, new_token_row=row, status=201)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    """Revoke my token (admins: anyone's) and go back to the page it was listed on."""
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    try:
+        row = employees.revoke_token(token_id, actor=current_user)
+    except ServiceError:
+        abort(404)
+    flash(_("Token %(name)s revoked.", name=row.name), "success")
+    if row.employee_id == current_user.id:
+        return redirect(url_for(".index"))
+    return redirect(url_for(".employee_tokens", number=row.employee.number))
+
+
+@bp.get("/employees/<number>/tokens")
+@role_required(Role.ADMIN)
+def employee_tokens(number: str):  # type: ignore[no-untyped-def]
+    """An admin's view of someone's tokens, to revoke a lost or leaked one."""
+    owner = employees.find_employee(number)
+    if owner is None:
+        abort(404)
+    return _page(owner)
+
+
+def _page(  # type: ignore[no-untyped-def]
+    owner: Employee,
+    *,
+    password_form: ChangePasswordForm | None = None,
+    token_form: TokenForm | None = None,
+    new_token: str | None = None,
+    new_token_row=None,  # noqa: ANN001
+    status: int = 200,
+    error: str | None = None,
+):
+    tokens = employees.list_tokens(owner, actor=current_user)
+    page = render_template(
+        "account/index.html",
+        owner=owner,
+        own=owner.id == current_user.id,
+        tokens=tokens,
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        token_form=token_form or TokenForm(formdata=None),
+        revoke_form=RevokeForm(formdata=None),
+        new_token=new_token,
+        new_token_row=new_token_row,
+        error=error,
+    )
+    # The page may hold a token shown once: never cache it anywhere.
+    return page, status, {"Cache-Control": "no-store"}
+
+
+def _first_error(form) -> str:  # type: ignore[no-untyped-def]
+    for errors in form.errors.values():
+        if errors:
+            return str(errors[0])
+    return _("Check the form and try again.")
+
+
+def _message(exc: ServiceError) -> str:
+    messages = {
+        "wrong_password": _("The current password is wrong."),
+        "same_password": _("Choose a password you have not used here."),
+        "weak_password": _("A password needs at least 12 characters."),
+        "invalid_password": _("A password can be at most 512 characters."),
+        "common_password": _(
+            "This password is too easy to guess: it is a common password, or close to your"
+            " number, your name or the helpdesk's words. Choose a longer phrase of your own."
+        ),
+    }
+    return messages.get(exc.code, exc.message)

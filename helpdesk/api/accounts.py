@@ -1,0 +1,110 @@
+"""API for employees and tokens: the same services and authority rules as the pages."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask_login import current_user
+
+from helpdesk.api.serializers import employee_json, token_json
+from helpdesk.api.views import bp, json_body, token_required
+from helpdesk.errors import ApiError
+from helpdesk.models import Employee, Role
+from helpdesk.services import employees
+
+
+def _employee(number: str) -> Employee:
+    employee = employees.find_employee(number)
+    if employee is None:
+        raise ApiError(404, "not_found", f"There is no employee {number}.")
+    return employee
+
+
+def _string(body: dict, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_request", f"Send {name} as a string.")
+    return value
+
+
+@bp.get("/employees")
+@token_required(Role.SUPERVISOR)
+def list_employees():  # type: ignore[no-untyped-def]
+    """Every employee, suspended ones too, in number order."""
+    return jsonify({"items": [employee_json(e) for e in employees.list_employees()]})
+
+
+@bp.post("/employees")
+@token_required(Role.SUPERVISOR)
+def create_employee():  # type: ignore[no-untyped-def]
+    """Add an employee: number, name, role, password (supervisors add trainees and agents)."""
+    body = json_body()
+    fields = [_string(body, name) for name in ("number", "name", "role", "password")]
+    created = employees.create_employee(*fields, actor=current_user)
+    return jsonify(employee_json(created)), 201
+
+
+@bp.get("/employees/<number>")
+@token_required(Role.SUPERVISOR)
+def get_employee(number: str):  # type: ignore[no-untyped-def]
+    """One employee."""
+    return jsonify(employee_json(_employee(number)))
+
+
+@bp.post("/employees/<number>/role")
+@token_required(Role.SUPERVISOR)
+def change_role(number: str):  # type: ignore[no-untyped-def]
+    """Certify, promote or demote; the employee's sessions and tokens end."""
+    employee = _employee(number)
+    employees.set_role(employee, _string(json_body(), "role"), actor=current_user)
+    return jsonify(employee_json(employee))
+
+
+@bp.post("/employees/<number>/suspend")
+@token_required(Role.SUPERVISOR)
+def suspend_employee(number: str):  # type: ignore[no-untyped-def]
+    """Suspend: sessions and tokens end at once; `changed` is false when already suspended."""
+    employee = _employee(number)
+    changed = employees.set_active(employee, False, actor=current_user)
+    return jsonify({**employee_json(employee), "changed": changed})
+
+
+@bp.post("/employees/<number>/reinstate")
+@token_required(Role.SUPERVISOR)
+def reinstate_employee(number: str):  # type: ignore[no-untyped-def]
+    """Let a suspended employee sign in again."""
+    employee = _employee(number)
+    changed = employees.set_active(employee, True, actor=current_user)
+    return jsonify({**employee_json(employee), "changed": changed})
+
+
+@bp.post("/employees/<number>/password")
+@token_required(Role.SUPERVISOR)
+def reset_password(number: str):  # type: ignore[no-untyped-def]
+    """Set someone else's password; their sessions and tokens end."""
+    employee = _employee(number)
+    employees.reset_password(employee, _string(json_body(), "password"), actor=current_user)
+    return jsonify(employee_json(employee))
+
+
+@bp.get("/employees/<number>/tokens")
+@token_required()
+def list_employee_tokens(number: str):  # type: ignore[no-untyped-def]
+    """An employee's tokens, for that employee and for admins."""
+    owner = _employee(number)
+    items = employees.list_tokens(owner, actor=current_user)
+    return jsonify({"items": [token_json(t) for t in items]})
+
+
+@bp.get("/tokens")
+@token_required()
+def list_my_tokens():  # type: ignore[no-untyped-def]
+    """My tokens, newest first, revoked ones too (never the tokens themselves)."""
+    items = employees.list_tokens(current_user, actor=current_user)
+    return jsonify({"items": [token_json(t) for t in items]})
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@token_required()
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    """Revoke one of my tokens (admins: anyone's); 404 for a token that is not mine."""
+    return jsonify(token_json(employees.revoke_token(token_id, actor=current_user)))
