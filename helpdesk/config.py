@@ -130,7 +130,9 @@ def _database_url(raw: str) -> str:
 def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in schemes or not (parts.netloc or parts.path):
-        raise ConfigError(f"{name} must be a {' or '.join(schemes)} URL, got {raw!r}")
+        # Only the scheme is repeated: the URL may carry a password.
+        shown = f"{parts.scheme}://..." if parts.scheme else "something else"
+        raise ConfigError(f"{name} must be a {' or '.join(schemes)} URL, got {shown}")
     return raw.rstrip("/")
 
 

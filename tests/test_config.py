@@ -73,3 +73,12 @@ def test_every_setting_is_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     missing = [name for name in setting_names() if f"`{name}`" not in readme]
     assert missing == []
+
+
+@pytest.mark.parametrize("name", ["REDIS_URL", "X_API_BASE_URL"])
+def test_a_refused_url_is_not_repeated_with_its_password(tmp_path, name):
+    """The error names the setting and the wrong scheme, never the password in the URL."""
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"HELPDESK_INSTANCE": str(tmp_path), name: "ftp://u:sekrit-pw@h:1/0"})
+    assert name in str(refused.value) and "ftp://" in str(refused.value)
+    assert "sekrit-pw" not in str(refused.value)
