@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_babel import LazyString, format_datetime, format_timedelta, get_locale
@@ -27,6 +28,11 @@ def age(value: datetime | None, now: datetime | None = None) -> str:
 def iso(value: datetime | None) -> str:
     """ISO 8601 in UTC, for <time datetime=...>."""
     return value.isoformat().replace("+00:00", "Z") if value else ""
+
+
+def day_in(value: datetime | None, tz: str) -> str:
+    """The calendar day (2026-01-31) a UTC datetime falls on in zone `tz`."""
+    return value.astimezone(ZoneInfo(tz)).date().isoformat() if value else ""
 
 
 _LABELS: dict[str, dict[str, LazyString]] = {
@@ -80,5 +86,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(age, "age")
     app.add_template_filter(iso, "iso")
+    app.add_template_filter(day_in, "day_in")
     app.add_template_global(label, "label")
     app.add_template_global(lambda: str(get_locale() or "ja"), "locale_code")

@@ -18,21 +18,25 @@ class BrandAccount(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     x_user_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
-    username: Mapped[str] = mapped_column(sa.String(50))
-    name: Mapped[str] = mapped_column(sa.String(100))
+    username: Mapped[str] = mapped_column(sa.Text)
+    name: Mapped[str] = mapped_column(sa.Text)
     ingest_cursor: Mapped[int | None] = mapped_column(sa.BigInteger)
     last_ingest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class XUser(db.Model):
-    """A customer on X; username and name stay empty when X could not hydrate the user."""
+    """A customer on X; username and name stay empty when X could not hydrate the user.
+
+    Text without a length: what X sends is stored whole, however long (a 10,000-character
+    name must not stall ingestion on PostgreSQL); search scans, so no index on them.
+    """
 
     __tablename__ = "x_users"
 
     x_user_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
-    username: Mapped[str | None] = mapped_column(sa.String(50), index=True)
-    name: Mapped[str | None] = mapped_column(sa.String(100))
-    profile_image_url: Mapped[str | None] = mapped_column(sa.String(500))
+    username: Mapped[str | None] = mapped_column(sa.Text)
+    name: Mapped[str | None] = mapped_column(sa.Text)
+    profile_image_url: Mapped[str | None] = mapped_column(sa.Text)
     followers_count: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -47,7 +47,7 @@ class Mention(db.Model):
     in_reply_to_tweet_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     is_quote: Mapped[bool] = mapped_column(default=False)
     text: Mapped[str] = mapped_column(sa.Text)
-    lang: Mapped[str | None] = mapped_column(sa.String(16))
+    lang: Mapped[str | None] = mapped_column(sa.Text)  # as X sends it, however long
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[MentionStatus] = mapped_column(

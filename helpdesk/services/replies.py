@@ -81,7 +81,12 @@ def preview(text: object, employee: Employee, mention: Mention | None = None) ->
 def create_reply(
     mention_id: int, employee: Employee, text: object, *, confirm_warnings: bool = False
 ) -> Reply:
-    """Accept a reply: one transaction for the row and the mention, then enqueue after commit."""
+    """Accept a reply: one transaction for the row and the mention, then enqueue after commit.
+
+    Nobody replies on someone else's live claim, trainees included: a trainee's pending reply
+    would take the mention out of the hands of the agent holding it (their reply would then
+    be refused as already answered).
+    """
     mention = get_mention(mention_id)
     checked = preview(text, employee, mention)
     if checked.violations and (not checked.valid or not confirm_warnings):
@@ -99,22 +104,25 @@ def create_reply(
         )
     trainee = not employee.can(Role.AGENT)
     now = utcnow()
-    if not trainee:
-        # The mention becomes answered in the same transaction as the reply row.
-        result = db.session.execute(
-            sa.update(Mention)
-            .where(
-                Mention.id == mention_id,
-                Mention.status == MentionStatus.OPEN,
-                claim_free(now, employee.id),
-            )
-            .values(status=MentionStatus.ANSWERED, claimed_by_id=None, claim_expires_at=None)
-            .execution_options(synchronize_session=False)
+    # One conditional UPDATE checks "open, not someone else's claim" and locks the row: an
+    # agent's reply answers the mention, a trainee's waits for approval and changes nothing.
+    changes = (
+        {"claimed_by_id": Mention.claimed_by_id}
+        if trainee
+        else {"status": MentionStatus.ANSWERED, "claimed_by_id": None, "claim_expires_at": None}
+    )
+    result = db.session.execute(
+        sa.update(Mention)
+        .where(
+            Mention.id == mention_id,
+            Mention.status == MentionStatus.OPEN,
+            claim_free(now, employee.id),
         )
-        if result.rowcount != 1:
-            raise explain_refusal(mention_id, now)
-    elif mention.status is not MentionStatus.OPEN:
-        raise Conflict(f"This mention is already {mention.status.value}.", code="not_open")
+        .values(**changes)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise explain_refusal(mention_id, now)
     reply = Reply(
         mention_id=mention_id,
         author_id=employee.id,
@@ -179,9 +187,16 @@ def get_reply(reply_id: int) -> Reply:
 
 
 def approve(reply_id: int, supervisor: Employee) -> Reply:
-    """A supervisor lets a trainee's reply go out."""
+    """A supervisor lets a trainee's reply go out; never their own.
+
+    Approval is a second pair of eyes: a trainee promoted to supervisor while their reply
+    waited must not approve it themselves.
+    """
     if not supervisor.can(Role.SUPERVISOR):
         raise Forbidden("Only supervisors approve replies.")
+    author_id = db.session.scalar(sa.select(Reply.author_id).where(Reply.id == reply_id))
+    if author_id == supervisor.id:
+        raise Forbidden("Nobody approves their own reply.", code="own_reply")
     now = utcnow()
     moved = db.session.execute(
         sa.update(Reply)

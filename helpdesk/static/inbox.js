@@ -44,6 +44,11 @@
   var poll = function () {
     fetch(table.dataset.liveUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
+        if (response.status === 401) {
+          // The session ended (idle or too old): reloading lands on the login page, which says why.
+          window.location.reload();
+          throw new Error("signed out");
+        }
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })

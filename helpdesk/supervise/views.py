@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +26,7 @@ from helpdesk.access import role_required
 from helpdesk.filters import label
 from helpdesk.models import CannedLanguage, Employee, Role
 from helpdesk.models.types import utcnow
-from helpdesk.services import canned, coverage, employees, escalation, replies, supervision
+from helpdesk.services import canned, coverage, employees, escalation, export, replies, supervision
 from helpdesk.services.errors import NotFound, ServiceError, http_status
 from helpdesk.supervise.forms import (
     ActionForm,
@@ -161,6 +172,30 @@ def coverage_page():  # type: ignore[no-untyped-def]
         last_day=end - timedelta(microseconds=1),
         error=None,
         tz=tz,
+    )
+
+
+@bp.get("/mentions.csv")
+@role_required(Role.SUPERVISOR)
+def mentions_csv():  # type: ignore[no-untyped-def]
+    """The mentions of whole days `from`..`to` with their replies as CSV, streamed (UTF-8, BOM)."""
+    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
+    try:
+        start, end = export.parse_days(raw_from, raw_to, current_app.config["HELPDESK"].timezone)
+        pieces = export.mentions_csv(start, end, current_user)
+    except ServiceError as exc:
+        if exc.code == "period_too_long":
+            abort(400, description=_("An export covers at most 366 days."))
+        abort(http_status(exc), description=_explain(exc))
+    # The name holds only the two dates just validated: nothing from the query reaches a header.
+    filename = f"mentions-{raw_from.strip()}-{raw_to.strip()}.csv"
+    return Response(
+        stream_with_context(pieces),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -450,7 +485,12 @@ def _explain(exc: ServiceError) -> str:
         "invalid_number": _("An employee number is 4 to 6 digits, e.g. 0427."),
         "invalid_name": _("A name is 1 to 100 characters."),
         "invalid_role": _("Choose one of the roles."),
-        "weak_password": _("A password needs at least 8 characters."),
+        "weak_password": _("A password needs at least 12 characters."),
+        "common_password": _(
+            "This password is too easy to guess: it is a common password, or close to your"
+            " number, your name or the helpdesk's words. Choose a longer phrase of your own."
+        ),
+        "own_reply": _("Nobody approves or rejects their own reply; ask another supervisor."),
         "invalid_password": _("A password can be at most 512 characters."),
         "invalid_title": _("A title is 1 to 80 characters."),
         "invalid_body": _("The text is 1 to 600 characters."),

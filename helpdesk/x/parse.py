@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk.x.errors import XMalformed
 from helpdesk.x.models import RateLimit, TweetPage, UserLookup, XAccount, XTweet
+
+# A lone surrogate (an unpaired "\ud800" escape in X's JSON) cannot be encoded as UTF-8, and
+# PostgreSQL text refuses NUL: either would fail the page's insert and stall ingestion for good.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+
+
+def storable(value: str) -> str:
+    """Customer text exactly as decoded, except lone surrogates and NUL, each made U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+def _optional_text(value: Any) -> str | None:
+    return storable(value) if isinstance(value, str) else None
 
 
 def snowflake(value: Any, what: str) -> int:
@@ -40,7 +54,7 @@ def parse_tweet(raw: Any) -> XTweet:
             references.append((ref["type"], snowflake(ref.get("id"), "referenced_tweets.id")))
     return XTweet(
         id=snowflake(raw.get("id"), "tweet id"),
-        text=raw["text"],
+        text=storable(raw["text"]),
         author_id=_optional_id(raw.get("author_id"), "author_id"),
         conversation_id=_optional_id(raw.get("conversation_id"), "conversation_id"),
         created_at=_timestamp(raw.get("created_at")),
@@ -58,11 +72,9 @@ def parse_user(raw: Any) -> XAccount:
     followers = metrics.get("followers_count")
     return XAccount(
         id=snowflake(raw.get("id"), "user id"),
-        username=raw.get("username") if isinstance(raw.get("username"), str) else None,
-        name=raw.get("name") if isinstance(raw.get("name"), str) else None,
-        profile_image_url=(
-            raw.get("profile_image_url") if isinstance(raw.get("profile_image_url"), str) else None
-        ),
+        username=_optional_text(raw.get("username")),
+        name=_optional_text(raw.get("name")),
+        profile_image_url=_optional_text(raw.get("profile_image_url")),
         followers_count=followers if isinstance(followers, int) else None,
     )
 

@@ -106,7 +106,7 @@ def test_bad_input_is_explained_not_raised(client, admin):
     short = post_form(
         client, PAGE, {"number": "0427", "name": "X", "role": "agent", "password": "x"}
     )
-    assert short.status_code == 400 and "at least 8 characters" in short.text
+    assert short.status_code == 400 and "at least 12 characters" in short.text
 
 
 def test_a_supervisor_certifies_a_trainee_and_cannot_touch_admins(
@@ -152,7 +152,7 @@ def test_reset_password_and_unknown_numbers(client, admin, make_employee):
     )
     assert authenticate("0427", "fresh password") is not None
     short = post_form(client, f"{PAGE}/0427/password", {"password": "short"})
-    assert short.status_code == 400 and "at least 8 characters" in short.text
+    assert short.status_code == 400 and "at least 12 characters" in short.text
     assert post_form(client, f"{PAGE}/9999/suspend").status_code == 404
 
 
