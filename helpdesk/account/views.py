@@ -9,6 +9,7 @@ from flask_login import current_user, login_user
 from helpdesk import sessions
 from helpdesk.access import login_required, role_required
 from helpdesk.account.forms import ChangePasswordForm, RevokeForm, TokenForm
+from helpdesk.form_errors import first_error
 from helpdesk.models import Employee, Role
 from helpdesk.services import employees
 from helpdesk.services.errors import ServiceError
@@ -29,7 +30,7 @@ def change_password():  # type: ignore[no-untyped-def]
     """Change my password; every other session and every token of mine ends."""
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        return _page(current_user, password_form=form, status=400, error=_first_error(form))
+        return _page(current_user, password_form=form, status=400, error=first_error(form))
     me = current_user._get_current_object()  # the proxy itself must not go into the session
     try:
         employees.change_own_password(me, form.current.data, form.new.data)
@@ -50,7 +51,7 @@ def create_token():  # type: ignore[no-untyped-def]
     """Make a token and show it on this one page (it is never shown again)."""
     form = TokenForm()
     if not form.validate_on_submit():
-        return _page(current_user, token_form=form, status=400, error=_first_error(form))
+        return _page(current_user, token_form=form, status=400, error=first_error(form))
     token, row = employees.issue_token(current_user, form.name.data)
     return _page(current_user, new_token=token, new_token_row=row, status=201)
 
@@ -106,13 +107,6 @@ def _page(  # type: ignore[no-untyped-def]
     )
     # The page may hold a token shown once: never cache it anywhere.
     return page, status, {"Cache-Control": "no-store"}
-
-
-def _first_error(form) -> str:  # type: ignore[no-untyped-def]
-    for errors in form.errors.values():
-        if errors:
-            return str(errors[0])
-    return _("Check the form and try again.")
 
 
 def _message(exc: ServiceError) -> str:

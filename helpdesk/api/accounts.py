@@ -63,17 +63,19 @@ def change_role(number: str):  # type: ignore[no-untyped-def]
 @token_required(Role.SUPERVISOR)
 def suspend_employee(number: str):  # type: ignore[no-untyped-def]
     """Suspend: sessions and tokens end at once; `changed` is false when already suspended."""
-    employee = _employee(number)
-    changed = employees.set_active(employee, False, actor=current_user)
-    return jsonify({**employee_json(employee), "changed": changed})
+    return _set_active(number, False)
 
 
 @bp.post("/employees/<number>/reinstate")
 @token_required(Role.SUPERVISOR)
 def reinstate_employee(number: str):  # type: ignore[no-untyped-def]
     """Let a suspended employee sign in again."""
+    return _set_active(number, True)
+
+
+def _set_active(number: str, active: bool):  # type: ignore[no-untyped-def]
     employee = _employee(number)
-    changed = employees.set_active(employee, True, actor=current_user)
+    changed = employees.set_active(employee, active, actor=current_user)
     return jsonify({**employee_json(employee), "changed": changed})
 
 

@@ -24,6 +24,7 @@ from flask_wtf import FlaskForm
 
 from helpdesk.access import role_required
 from helpdesk.filters import label
+from helpdesk.form_errors import first_error
 from helpdesk.models import CannedLanguage, Employee, Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import canned, coverage, employees, escalation, export, replies, supervision
@@ -87,7 +88,7 @@ def assign(escalation_id: int):  # type: ignore[no-untyped-def]
     """Give an escalation to an employee."""
     form = AssignForm()
     if not form.validate_on_submit():
-        return _index_page(status=400, error=_first_error(form))
+        return _index_page(status=400, error=first_error(form))
     try:
         done = escalation.assign(escalation_id, current_user, form.employee.data)
     except ServiceError as exc:
@@ -103,7 +104,7 @@ def resolve(escalation_id: int):  # type: ignore[no-untyped-def]
     """Close an escalation with a note."""
     form = ResolveForm()
     if not form.validate_on_submit():
-        return _index_page(status=400, error=_first_error(form))
+        return _index_page(status=400, error=first_error(form))
     try:
         escalation.resolve(escalation_id, current_user, form.note.data)
     except ServiceError as exc:
@@ -131,7 +132,7 @@ def reject(reply_id: int):  # type: ignore[no-untyped-def]
     """Turn a trainee's reply down with a reason."""
     form = RejectForm()
     if not form.validate_on_submit():
-        return _index_page(status=400, error=_first_error(form))
+        return _index_page(status=400, error=first_error(form))
     try:
         replies.reject(reply_id, current_user, form.reason.data)
     except ServiceError as exc:
@@ -212,7 +213,7 @@ def create_employee():  # type: ignore[no-untyped-def]
     """Add an employee; a number that was ever used is refused."""
     form = CreateEmployeeForm()
     if not form.validate_on_submit():
-        return _employees_page(status=400, error=_first_error(form), form=form)
+        return _employees_page(status=400, error=first_error(form), form=form)
     try:
         created = employees.create_employee(
             form.number.data, form.name.data, form.role.data, form.password.data, actor=current_user
@@ -237,7 +238,7 @@ def change_role(number: str):  # type: ignore[no-untyped-def]
     employee = _employee_or_404(number)
     form = RoleForm()
     if not form.validate_on_submit():
-        return _employees_page(status=400, error=_first_error(form))
+        return _employees_page(status=400, error=first_error(form))
     before = employee.role
     try:
         employees.set_role(employee, form.role.data or "", actor=current_user)
@@ -279,7 +280,7 @@ def reset_password(number: str):  # type: ignore[no-untyped-def]
     employee = _employee_or_404(number)
     form = PasswordForm()
     if not form.validate_on_submit():
-        return _employees_page(status=400, error=_first_error(form))
+        return _employees_page(status=400, error=first_error(form))
     try:
         employees.reset_password(employee, form.password.data or "", actor=current_user)
     except ServiceError as exc:
@@ -325,7 +326,7 @@ def create_canned():  # type: ignore[no-untyped-def]
     """Add a canned reply; a body that breaks a blocking guideline is refused."""
     form = CannedForm()
     if not form.validate_on_submit():
-        return _canned_page(status=400, error=_first_error(form), form=form)
+        return _canned_page(status=400, error=first_error(form), form=form)
     try:
         created = canned.create_canned(
             form.title.data, form.body.data, form.language.data, actor=current_user
@@ -342,7 +343,7 @@ def update_canned(canned_id: int):  # type: ignore[no-untyped-def]
     """Rewrite a canned reply; the same guideline check as a new one."""
     form = CannedForm()
     if not form.validate_on_submit():
-        return _canned_page(status=400, error=_first_error(form))
+        return _canned_page(status=400, error=first_error(form))
     try:
         updated = canned.update_canned(
             canned_id, form.title.data, form.body.data, form.language.data, actor=current_user
@@ -448,13 +449,6 @@ def _period(
         start = tomorrow - timedelta(days=1)
     end = last + timedelta(days=1) if last is not None else tomorrow
     return coverage.parse_period(start.isoformat(), end.isoformat(), tz, now=now)
-
-
-def _first_error(form: FlaskForm) -> str:
-    for errors in form.errors.values():
-        if errors:
-            return str(errors[0])
-    return _("The form could not be read; reload the page and try again.")
 
 
 def _refused(exc: ServiceError):  # type: ignore[no-untyped-def]
