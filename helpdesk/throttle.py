@@ -53,6 +53,17 @@ def limit_attempts(view):  # type: ignore[no-untyped-def]
     return limiter.limit(PER_ADDRESS, key_func=_address_key, **options)(view)
 
 
+def log_attempt(succeeded: bool) -> None:
+    """One log line per sign-in or token request: outcome, the number tried, the address."""
+    logger.info(
+        "sign-in %s: number %r from %s on %s",
+        "succeeded" if succeeded else "failed",
+        submitted_number(),
+        request.remote_addr or "unknown",
+        request.path,
+    )
+
+
 def note_refusal() -> None:
     """Log and audit that sign-in attempts were refused (at most once a minute per key)."""
     from helpdesk.extensions import db

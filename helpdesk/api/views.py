@@ -91,6 +91,7 @@ def create_token():  # type: ignore[no-untyped-def]
     if name is not None and not isinstance(name, str):
         raise ApiError(400, "invalid_request", "name, when sent, is a string.")
     employee = employees.authenticate(number, password)
+    throttle.log_attempt(employee is not None)
     if employee is None:
         raise ApiError(401, "invalid_credentials", "Wrong employee number or password.")
     token, row = employees.issue_token(employee, name)

@@ -39,6 +39,7 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
         employee = employees.authenticate(form.number.data or "", form.password.data or "")
+        throttle.log_attempt(employee is not None)
         if employee is not None:
             session.clear()  # nothing from before the sign-in carries over
             login_user(employee)

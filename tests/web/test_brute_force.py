@@ -116,3 +116,24 @@ def test_the_token_endpoint_is_throttled_with_a_json_answer(limited, make_employ
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "rate_limited"
     assert "Traceback" not in refused.text
+
+
+def test_every_sign_in_is_logged_with_its_outcome_never_the_password(
+    limited, make_employee, caplog
+):
+    """Succeeded or failed, with the number and address; the password never appears."""
+    import logging
+
+    make_employee("0427")
+    client = limited.test_client()
+    # Alembic's fileConfig (the session's migrations) disables existing loggers in this process.
+    logging.getLogger("helpdesk.throttle").disabled = False
+    with caplog.at_level(logging.INFO, logger="helpdesk.throttle"):
+        _sign_in(client, "0427", "wrong password!")
+        _sign_in(limited.test_client(), "0427", PASSWORD)
+    lines = [r.getMessage() for r in caplog.records if r.name == "helpdesk.throttle"]
+    assert lines == [
+        "sign-in failed: number '0427' from 198.51.100.7 on /auth/login",
+        "sign-in succeeded: number '0427' from 198.51.100.7 on /auth/login",
+    ]
+    assert not any(PASSWORD in line or "wrong password" in line for line in lines)
