@@ -55,3 +55,35 @@ def test_behind_a_trusted_proxy_the_forwarded_scheme_makes_cookies_secure(enviro
         headers={**headers, "Referer": "https://localhost/auth/login"},  # CSRF's HTTPS check
     )
     assert response.status_code == 302 and "Secure" in response.headers["Set-Cookie"]
+
+
+def test_every_response_carries_the_other_security_headers(client):
+    """Permissions-Policy switches off what we never use; COOP and CORP keep us isolated."""
+    response = client.get("/auth/login")
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert "geolocation=()" in response.headers["Permissions-Policy"]
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP: no HSTS
+    secure = client.get("/auth/login", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_no_template_has_inline_script_style_or_handlers():
+    """What the CSP forbids is not in the templates: scripts and styles come from static/."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    found = []
+    for path in sorted(templates.rglob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            if "src=" not in tag and 'type="application/json"' not in tag:
+                found.append(f"{path.name}: inline {tag}")
+        found += [f"{path.name}: <style>" for _ in re.findall(r"<style\b", html)]
+        found += [f"{path.name}: {m}" for m in re.findall(r"\sstyle=\"", html)]
+        found += [f"{path.name}: {m}" for m in re.findall(r"\son[a-z]+=\"", html)]
+        found += [f"{path.name}: {m}" for m in re.findall(r"javascript:", html)]
+    assert found == []
