@@ -29,23 +29,28 @@ def gunicorn(app, environ: dict[str, str], tmp_path: Path) -> Iterator[tuple[str
     env = {**os.environ, **environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(argv, env=env, cwd=ROOT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(url, tmp_path / "gunicorn.log")
+        yield url, tmp_path / "gunicorn.log"
+    finally:
+        # The whole process group: the master and every worker it forked, whatever happened.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_until_serving(url: str, log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             requests.get(f"{url}/auth/login", timeout=10)
-            break
+            return
         except requests.RequestException:
             time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
-    yield url, tmp_path / "gunicorn.log"
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    pytest.fail("gunicorn did not start: " + log.read_text())
 
 
 def test_failed_token_requests_are_counted_across_worker_processes(gunicorn, make_employee):
