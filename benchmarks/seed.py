@@ -1133,10 +1133,11 @@ class Desk:
             self.later(let_go, who, "mention.released", "mention", m.id)
             self.clear_claim(m)
 
-    def responder(self, when: int) -> tuple[Staff, bool]:
-        """Who writes the reply: an agent, or (while there are some) a trainee now and then."""
+    def responder(self, when: int, tries: int) -> tuple[Staff, bool]:
+        """Who writes the reply: an agent, or (while there are some) a trainee now and then;
+        after a refused reply, an agent."""
         agents, trainees, supervisors = self.pools(when)
-        if trainees and self.rng.random() < 0.08 * min(1.0, len(trainees) / 6):
+        if not tries and trainees and self.rng.random() < 0.08 * min(1.0, len(trainees) / 6):
             return self.rng.choice(trainees), True
         return self.rng.choice(agents or supervisors), False
 
@@ -1145,7 +1146,7 @@ class Desk:
         rng = self.rng
         trainee = False
         if who is None:
-            who, trainee = self.responder(act)
+            who, trainee = self.responder(act, tries)
         if m.claimed_by != who.id or (m.claim_expires or 0) < act:
             claimed = self.claim(m, who, act - rng.randrange(20, 240) * SECOND)
             if claimed is None:
@@ -1188,8 +1189,7 @@ class Desk:
                 reason = rng.choice(REJECT_REASONS)
                 state.update(status="rejected", last_error=reason)
                 self.later(queued, boss, "reply.rejected", "reply", reply, reason=reason)
-                retry = self.staffed(queued + self.delay(10))
-                return self.answer(m, retry, None, tries + 1) if tries < 2 else None
+                return self.answer(m, self.staffed(queued + self.delay(10)), None, tries + 1)
             state.update(status="queued", approved_by=boss.id)
             self.later(queued, boss, "reply.approved", "reply", reply)
         m.status = "answered"
@@ -1224,14 +1224,13 @@ class Desk:
             state["not_before"] = post - 500
         if post > self.until:
             return
-        if roll > 0.99:  # X refused: the mention is open again for someone to answer
+        if roll > 0.99 and tries < 2:  # X refused: the mention is open again to be answered
             error = rng.choice(POST_ERRORS)
             attempts = 5 if error.startswith("gave up") else 1
             state.update(status="failed", attempts=attempts, last_error=error, updated=post)
             self.later(post, None, "reply.failed", "reply", reply, error=error[:500])
             m.status, m.open_since = "open", post
-            if tries < 2:
-                self.answer(m, self.staffed(post + self.delay(20)), None, tries + 1)
+            self.answer(m, self.staffed(post + self.delay(20)), None, tries + 1)
             return
         how = "posted"
         if roll > 0.988:  # no answer from X in time: reconciled from the brand's timeline

@@ -119,6 +119,10 @@ def test_status_proportions_are_realistic(seeded_app: Flask) -> None:
     assert 0.02 < share[MentionStatus.ANSWERED_ELSEWHERE] < 0.15
     assert 0.07 < share[MentionStatus.DISMISSED] < 0.25
     assert share[MentionStatus.OPEN] < 0.02
+    oldest_open = db.session.scalar(
+        sa.select(sa.func.min(Mention.created_at)).where(Mention.status == MentionStatus.OPEN)
+    )
+    assert oldest_open is None or oldest_open > UNTIL - timedelta(days=3)  # only a recent tail
     unexplained = db.session.scalar(
         sa.select(sa.func.count()).where(
             Mention.status == MentionStatus.DISMISSED,

@@ -220,6 +220,9 @@ POLICIES: dict[str, Policy] = {
     "api.reset_password": Policy(
         Role.SUPERVISOR, API, lambda w, me: call(number=w.target(), data={"password": STRONG})
     ),
+    # -- rules as data (issue 10) --
+    # -- listening (issue 10) --
+    # -- badges and coverage proof (issue 10) --
 }
 
 CANNED = {"title": "Matrix", "body": "Thank you for waiting.", "language": "en"}
