@@ -242,10 +242,20 @@ def assign_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/escalations/<int:escalation_id>/resolve")
 @token_required(Role.SUPERVISOR)
 def resolve_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
-    """Close an open escalation with a note."""
-    note = json_body().get("note")
-    resolved = escalation.resolve(escalation_id, current_user, note)
+    """Close an open escalation with a note; `"dismiss": true` closes the mention too."""
+    body = json_body()
+    resolved = escalation.resolve(
+        escalation_id, current_user, body.get("note"), dismiss=body.get("dismiss", False)
+    )
     return jsonify({"escalation": escalation_json(resolved)})
+
+
+@bp.post("/escalations/<int:escalation_id>/take")
+@token_required(Role.SUPERVISOR)
+def take_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
+    """Answer an open escalation yourself: assigned to you, with the mention's claim."""
+    taken = escalation.take(escalation_id, current_user)
+    return jsonify({"escalation": escalation_json(taken)})
 
 
 @bp.get("/coverage")

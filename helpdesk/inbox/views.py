@@ -266,6 +266,7 @@ def _explain(exc: ServiceError, mention: Mention, holder) -> str:  # type: ignor
     messages = {
         "already_answered": _("This mention already has a reply on its way."),
         "already_escalated": _("This mention is already escalated."),
+        "escalated": _("This mention is escalated: a supervisor decides whether to close it."),
         "reason_required": _("Give a reason."),
         "reason_too_long": _("A reason can be at most 500 characters."),
         "text_too_long": _("The reply is far too long."),

@@ -19,13 +19,16 @@ from helpdesk.models import (
     Mention,
     MentionStatus,
     Priority,
+    Reply,
+    ReplyStatus,
     Role,
 )
 from helpdesk.models.types import UTCDateTime, utcnow
-from helpdesk.services import audit
+from helpdesk.services import audit, inbox
 from helpdesk.services.employees import find_employee
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from helpdesk.services.inbox import MAX_REASON, clean_reason, explain_refusal
+from helpdesk.services.settlement import Settled, settle_escalations
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +69,24 @@ def open_escalation_for(mention_id: int) -> Escalation | None:
 
 
 def escalate(mention_id: int, employee: Employee, reason: object) -> Escalation:
-    """Raise an open mention to supervisors by hand; 409 when it is escalated already."""
+    """Raise an open mention to supervisors by hand; 409 when it is escalated already.
+
+    Anyone may raise a flag, also on a mention someone else is working on (their claim
+    stays). Whoever escalates the mention they hold hands it over: their claim is let go, so
+    the supervisor, or whoever they assign, can take it.
+    """
     text = clean_reason(reason)
     now = utcnow()
+    mine = Mention.claimed_by_id == employee.id
     # Marking the mention first also takes its row lock on PostgreSQL.
     marked = db.session.execute(
         sa.update(Mention)
         .where(Mention.id == mention_id, Mention.status == MentionStatus.OPEN)
-        .values(escalated_at=now)
+        .values(
+            escalated_at=now,
+            claimed_by_id=sa.case((mine, None), else_=Mention.claimed_by_id),
+            claim_expires_at=sa.case((mine, None), else_=Mention.claim_expires_at),
+        )
         .execution_options(synchronize_session=False)
     )
     if marked.rowcount != 1:
@@ -169,10 +182,40 @@ def sweep_sla(now: datetime | None = None) -> dict[str, int]:
                 mention_id=row.mention_id,
                 kind=EscalationKind.SLA_BREACH.value,
             )
+    settled = settle_finished()
     db.session.commit()
     if created:
         logger.info("escalated %d mentions past their SLA", len(created))
-    return {"escalated": len(created)}
+    return {"escalated": len(created), "settled": settled}
+
+
+def settle_finished() -> int:
+    """Settle open escalations whose mention was dealt with by a path that did not (older
+    data, or a change made outside the services); the caller commits."""
+    rows = db.session.execute(
+        sa.select(Mention.id, Mention.status, Mention.closed_by_id, Mention.close_reason)
+        .join(Escalation, Escalation.mention_id == Mention.id)
+        .where(Escalation.status == EscalationStatus.OPEN, Mention.status != MentionStatus.OPEN)
+        .limit(MAX_LIST)
+    ).all()
+    settled = 0
+    for row in rows:
+        if row.status is MentionStatus.ANSWERED_ELSEWHERE:
+            settled += len(settle_escalations([row.id], Settled.ANSWERED_ELSEWHERE))
+        elif row.status is MentionStatus.DISMISSED:
+            how, detail = Settled.DISMISSED, row.close_reason or ""
+            settled += len(settle_escalations([row.id], how, by=row.closed_by_id, detail=detail))
+        else:
+            posted = db.session.execute(
+                sa.select(Reply.id, Reply.author_id, Reply.x_tweet_id).where(
+                    Reply.mention_id == row.id, Reply.status == ReplyStatus.POSTED
+                )
+            ).first()
+            if posted is not None:  # still on its way otherwise: it can fail yet
+                detail = f"#{posted.id} (tweet {posted.x_tweet_id})"
+                by = posted.author_id
+                settled += len(settle_escalations([row.id], Settled.ANSWERED, by=by, detail=detail))
+    return settled
 
 
 def _queue_key(escalation: Escalation) -> tuple[datetime, int, int]:
@@ -208,6 +251,28 @@ def list_escalations(status: str = "open", *, limit: int = 200) -> list[Escalati
     return found
 
 
+def latest_replies(escalations: list[Escalation]) -> dict[int, Reply]:
+    """Each escalated mention's newest reply (on its way, posted, failed...), in one query."""
+    mention_ids = [e.mention_id for e in escalations]
+    if not mention_ids:
+        return {}
+    query = sa.select(Reply).where(Reply.mention_id.in_(mention_ids)).order_by(Reply.id)
+    return {reply.mention_id: reply for reply in db.session.scalars(query)}
+
+
+def claim_holders(escalations: list[Escalation], now: datetime) -> dict[int, str]:
+    """Who holds a live claim on each escalated mention (mention id -> number), in one query."""
+    mention_ids = [e.mention_id for e in escalations if e.mention.claimed_by_id]
+    if not mention_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Mention.id, Employee.number)
+        .join(Employee, Employee.id == Mention.claimed_by_id)
+        .where(Mention.id.in_(mention_ids), Mention.claim_expires_at > now)
+    )
+    return {row.id: row.number for row in rows}
+
+
 def _require_supervisor(employee: Employee, doing: str) -> None:
     if not employee.can(Role.SUPERVISOR):
         raise Forbidden(f"Only supervisors {doing} escalations.")
@@ -222,7 +287,12 @@ def _not_open(escalation_id: int) -> Conflict:
 
 
 def assign(escalation_id: int, supervisor: Employee, assignee_number: object) -> Escalation:
-    """A supervisor gives an open escalation to an active employee."""
+    """A supervisor gives an open escalation to an active employee, with the mention's claim.
+
+    The assignee holds the claim at once (for the usual claim time), so they can answer and
+    nobody else can start a reply meanwhile; a claim someone else held is taken over, and the
+    audit log says from whom. A mention whose reply is already on its way keeps no claim.
+    """
     _require_supervisor(supervisor, "assign")
     if not isinstance(assignee_number, str) or not assignee_number.strip():
         raise InvalidInput("Give the employee number to assign.", code="employee_required")
@@ -231,6 +301,17 @@ def assign(escalation_id: int, supervisor: Employee, assignee_number: object) ->
         raise InvalidInput(f"No employee {assignee_number.strip()}.", code="unknown_employee")
     if not assignee.active:
         raise InvalidInput(f"Employee {assignee.number} is suspended.", code="employee_suspended")
+    return _hand_over(escalation_id, supervisor, assignee)
+
+
+def take(escalation_id: int, supervisor: Employee) -> Escalation:
+    """A supervisor answers an escalation themselves: it is assigned to them, with the claim."""
+    _require_supervisor(supervisor, "take")
+    return _hand_over(escalation_id, supervisor, supervisor)
+
+
+def _hand_over(escalation_id: int, supervisor: Employee, assignee: Employee) -> Escalation:
+    """Assign the open escalation and give the assignee the claim on its open mention."""
     moved = db.session.execute(
         sa.update(Escalation)
         .where(Escalation.id == escalation_id, Escalation.status == EscalationStatus.OPEN)
@@ -239,10 +320,31 @@ def assign(escalation_id: int, supervisor: Employee, assignee_number: object) ->
     )
     if moved.rowcount != 1:
         raise _not_open(escalation_id)
+    mention = get_escalation(escalation_id).mention
+    now = utcnow()
+    previous = mention.claim_holder(now)
+    ttl = current_app.config["HELPDESK"].claim_ttl_seconds
+    claimed = db.session.execute(
+        sa.update(Mention)
+        .where(Mention.id == mention.id, Mention.status == MentionStatus.OPEN)
+        .values(claimed_by_id=assignee.id, claim_expires_at=now + timedelta(seconds=ttl))
+        .execution_options(synchronize_session=False)
+    )
     audit.record(
         "escalation.assigned", "escalation", escalation_id, actor=supervisor, to=assignee.number
     )
+    if claimed.rowcount == 1:
+        taken_from = previous.number if previous and previous.id != assignee.id else None
+        audit.record(
+            "mention.claimed",
+            "mention",
+            mention.id,
+            actor=assignee,
+            assigned_by=supervisor.number,
+            taken_from=taken_from,
+        )
     db.session.commit()
+    db.session.expire_all()
     return get_escalation(escalation_id)
 
 
@@ -251,10 +353,24 @@ def clean_note(note: object) -> str:
     return clean_reason(note, what="note", missing="Write how it was resolved.")
 
 
-def resolve(escalation_id: int, supervisor: Employee, note: object) -> Escalation:
-    """A supervisor closes an escalation with a note; it stays on record, the mention unmarked."""
+def resolve(
+    escalation_id: int, supervisor: Employee, note: object, *, dismiss: object = False
+) -> Escalation:
+    """A supervisor closes an escalation with a note; it stays on record, the mention unmarked.
+
+    With `dismiss`, the mention is closed without a reply too, the note as its reason (the
+    supervisor decided nothing should be posted); otherwise it stays in the inbox as it is.
+    """
     _require_supervisor(supervisor, "resolve")
+    if not isinstance(dismiss, bool):
+        raise InvalidInput("dismiss must be true or false.", code="invalid_dismiss")
     text = clean_note(note)
+    if dismiss:
+        mention_id = get_escalation(escalation_id).mention_id
+        if get_escalation(escalation_id).status is not EscalationStatus.OPEN:
+            raise _not_open(escalation_id)
+        inbox.dismiss(mention_id, supervisor, text)  # settles this escalation as dismissed
+        return get_escalation(escalation_id)
     now = utcnow()
     moved = db.session.execute(
         sa.update(Escalation)

@@ -14,6 +14,7 @@ from helpdesk.models import Employee, Mention, MentionStatus, Reply, Role, XUser
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from helpdesk.services.settlement import Settled, settle_escalations
 
 LIST_FILTERS = ("open", "answered", "escalated", "dismissed", "all", "mine")
 MAX_PAGE = 200
@@ -116,19 +117,27 @@ def clean_reason(reason: object, *, what: str = "reason", missing: str = "Give a
 
 
 def dismiss(mention_id: int, employee: Employee, reason: object) -> Mention:
-    """Close an open mention without a reply, recording who and why."""
+    """Close an open mention without a reply, recording who and why.
+
+    An escalated mention waits for a supervisor's decision: agents cannot dismiss it, and a
+    supervisor's dismissal settles its escalation in the same transaction.
+    """
     if not employee.can(Role.AGENT):
         raise Forbidden("Trainees cannot dismiss mentions; ask a supervisor.")
     text = clean_reason(reason)
     now = utcnow()
+    supervisor = employee.can(Role.SUPERVISOR)
+    conditions = [
+        Mention.id == mention_id,
+        Mention.status == MentionStatus.OPEN,
+        claim_free(now, employee.id),
+        ~sa.exists().where(Reply.mention_id == Mention.id, Reply.status == "pending_approval"),
+    ]
+    if not supervisor:
+        conditions.append(Mention.escalated_at.is_(None))
     result = db.session.execute(
         sa.update(Mention)
-        .where(
-            Mention.id == mention_id,
-            Mention.status == MentionStatus.OPEN,
-            claim_free(now, employee.id),
-            ~sa.exists().where(Reply.mention_id == Mention.id, Reply.status == "pending_approval"),
-        )
+        .where(*conditions)
         .values(
             status=MentionStatus.DISMISSED,
             closed_by_id=employee.id,
@@ -140,8 +149,22 @@ def dismiss(mention_id: int, employee: Employee, reason: object) -> Mention:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise explain_refusal(mention_id, now)
+        refusal = explain_refusal(mention_id, now)
+        mention = db.session.get(Mention, mention_id)
+        if (
+            not supervisor
+            and mention is not None
+            and mention.status is MentionStatus.OPEN
+            and mention.escalated_at is not None
+            and mention.claim_holder(now) in (None, employee)
+        ):
+            refusal = Conflict(
+                "This mention is escalated: a supervisor decides whether to close it.",
+                code="escalated",
+            )
+        raise refusal
     audit.record("mention.dismissed", "mention", mention_id, actor=employee, reason=text)
+    settle_escalations([mention_id], Settled.DISMISSED, by=employee, detail=text)
     db.session.commit()
     return get_mention(mention_id)
 

@@ -18,6 +18,7 @@ from helpdesk.models import Mention, MentionStatus, Reply, ReplyStatus
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit, budget
 from helpdesk.services.brand import get_brand_account, x_client
+from helpdesk.services.settlement import Settled, settle_escalations
 from helpdesk.x.errors import (
     XAmbiguous,
     XDuplicateContent,
@@ -91,6 +92,12 @@ def _mark_posted(reply: Reply, tweet_id: int, how: str) -> None:
         last_error=None,
     ):
         audit.record("reply.posted", "reply", reply.id, x_tweet_id=str(tweet_id), how=how)
+        settle_escalations(
+            [reply.mention_id],
+            Settled.ANSWERED,
+            by=reply.author_id,
+            detail=f"#{reply.id} (tweet {tweet_id})",
+        )
     db.session.commit()
 
 
@@ -329,6 +336,7 @@ def mark_answered_elsewhere() -> int:
         ).all()
         for mention_id in rows:
             audit.record("mention.answered_elsewhere", "mention", mention_id)
+        settle_escalations(rows, Settled.ANSWERED_ELSEWHERE)
         changed = len(rows)
     db.session.commit()
     if newest:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from helpdesk.models.canned import MAX_BODY, MAX_TITLE
@@ -38,6 +38,7 @@ class ResolveForm(FlaskForm):
             Length(max=MAX_NOTE, message=_l("A note can be at most 500 characters.")),
         ],
     )
+    dismiss = BooleanField(_l("Close the mention without a reply"))
 
 
 class RejectForm(FlaskForm):

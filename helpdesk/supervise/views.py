@@ -106,11 +106,28 @@ def resolve(escalation_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _index_page(status=400, error=first_error(form))
     try:
-        escalation.resolve(escalation_id, current_user, form.note.data)
+        escalation.resolve(
+            escalation_id, current_user, form.note.data, dismiss=bool(form.dismiss.data)
+        )
     except ServiceError as exc:
         return _refused(exc)
-    flash(_("Escalation resolved."), "success")
+    if form.dismiss.data:
+        flash(_("Escalation resolved and the mention closed without a reply."), "success")
+    else:
+        flash(_("Escalation resolved."), "success")
     return redirect(url_for(".index"))
+
+
+@bp.post("/escalations/<int:escalation_id>/take")
+@role_required(Role.SUPERVISOR)
+def take(escalation_id: int):  # type: ignore[no-untyped-def]
+    """Answer an escalation yourself: it is assigned to you with the claim; on to the reply."""
+    ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
+    try:
+        done = escalation.take(escalation_id, current_user)
+    except ServiceError as exc:
+        return _refused(exc)
+    return redirect(url_for("inbox.mention", mention_id=done.mention_id) + "#composer")
 
 
 @bp.post("/replies/<int:reply_id>/approve")
@@ -462,6 +479,7 @@ def _explain(exc: ServiceError) -> str:
     """A service refusal in the reader's language (the services speak English)."""
     messages = {
         "escalation_closed": _("This escalation is already resolved."),
+        "invalid_dismiss": _("Tick the box or leave it empty."),
         "unknown_employee": _("There is no employee with that number."),
         "employee_suspended": _("That employee is suspended."),
         "employee_required": _("Give the employee number to assign."),
@@ -490,6 +508,9 @@ def _explain(exc: ServiceError) -> str:
         "invalid_body": _("The text is 1 to 600 characters."),
         "invalid_language": _("Choose Japanese or English."),
     }
+    if exc.code == "already_claimed":
+        number = exc.extra.get("claimed_by") or "?"
+        return _("Employee %(number)s is working on this.", number=number)
     if exc.code == "guideline_violation":
         findings = "; ".join(
             f"{label('rule', v['rule'])}: {v['message']}" for v in exc.extra.get("violations", [])
@@ -517,9 +538,12 @@ def _index_page(*, status: int = 200, error: str | None = None):  # type: ignore
     shown = request.args.get("status", "open")
     if shown not in ESCALATION_FILTERS:
         abort(400)
+    queue = escalation.list_escalations(shown)
     return render_template(
         "supervise/index.html",
-        escalations=escalation.list_escalations(shown),
+        escalations=queue,
+        latest_replies=escalation.latest_replies(queue),
+        claim_holders=escalation.claim_holders(queue, utcnow()),
         desk=supervision.desk_state(),
         shown=shown,
         filters=ESCALATION_FILTERS,

@@ -180,3 +180,45 @@ def test_hostile_names_and_text_render_as_text_on_supervise(app, x, make_employe
     assert page.locator("main img").count() == 0
     page.wait_for_timeout(500)  # give a would-be onerror handler its chance to fire
     assert page.dialogs == [] and page.errors == []
+
+
+def test_a_supervisor_answers_an_escalation_and_it_settles_when_posted(
+    app, x, make_employee, signed_in
+):
+    """Hand-over, "Answer it myself", the reply's progress in the queue, settled once on X."""
+    make_employee("0427")
+    make_employee("0900", role="supervisor")
+    (mention_id,) = ingest(x, "The charger got hot and melted!")
+    agent = signed_in("0427")
+    agent.goto(f"/mentions/{mention_id}")
+    agent.click("#claim-button")
+    expect(agent.locator("#claim-holder")).to_contain_text("You are working on this")
+    agent.fill("#escalate-reason", "Safety: needs a supervisor")
+    agent.click("#escalate-button")
+    expect(agent.locator(".flash")).to_have_text("Escalated to the supervisors.")
+    expect(agent.locator("#claim-holder")).to_contain_text("Nobody is working on this.")
+    expect(agent.locator("#dismiss-button")).to_have_count(0)
+    expect(agent.get_by_test_id("dismiss-blocked")).to_be_visible()
+
+    supervisor = signed_in("0900", locale="ja-JP")
+    supervisor.goto("/supervise")
+    row = supervisor.locator(f'#escalations tr[data-mention-id="{mention_id}"]')
+    row.get_by_role("button", name="自分で回答する").click()
+    supervisor.wait_for_url(f"**/mentions/{mention_id}#composer")
+    expect(supervisor.locator("#claim-holder")).to_have_attribute("data-holder", "0900")
+    supervisor.fill("#reply-text", "Please stop using it; we will replace it today.")
+    supervisor.click("#send-button")
+    supervisor.goto("/supervise")
+    expect(row.get_by_test_id("reply-state")).to_contain_text("0900")
+    expect(row.locator("td.status")).to_contain_text("回答済み")
+
+    run_jobs(app)
+    assert [t["text"] for t in brand_posts(x)] == [
+        "Please stop using it; we will replace it today. ^0900"
+    ]
+    supervisor.reload()
+    expect(supervisor.locator("#escalations tr[data-escalation-id]")).to_have_count(0)
+    supervisor.goto("/supervise?status=resolved")
+    expect(row.locator(".resolved")).to_contain_text("0900")
+    expect(row.locator(".note")).to_contain_text("Answered: reply #")
+    assert agent.errors == [] and supervisor.errors == []

@@ -141,6 +141,9 @@ POLICIES: dict[str, Policy] = {
         WEB,
         lambda w, me: call(escalation_id=w.escalation(), data={"note": REASON}),
     ),
+    "supervise.take": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(escalation_id=w.escalation())
+    ),
     "supervise.mentions_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(data=w.days())),
     "supervise.employees_page": Policy(Role.SUPERVISOR, WEB),
     "supervise.create_employee": Policy(
@@ -205,6 +208,9 @@ POLICIES: dict[str, Policy] = {
         Role.SUPERVISOR,
         API,
         lambda w, me: call(escalation_id=w.escalation(), data={"note": REASON}),
+    ),
+    "api.take_escalation": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(escalation_id=w.escalation())
     ),
     "api.get_coverage": Policy(Role.SUPERVISOR, API),
     "api.list_employees": Policy(Role.SUPERVISOR, API),
