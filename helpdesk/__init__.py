@@ -103,17 +103,29 @@ def _migrations_folder() -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from helpdesk import filters
+    from helpdesk import badge_marks, filters
     from helpdesk.account.views import bp as account_bp
-    from helpdesk.api import accounts  # noqa: F401 - adds the employee and token routes to api_bp
+    from helpdesk.api import (
+        accounts,  # noqa: F401 - adds the employee and token routes to api_bp
+        listening,  # noqa: F401 - adds GET /api/v1/listening to api_bp
+        rules,  # noqa: F401 - adds GET /api/v1/rules and POST /api/v1/rules/test to api_bp
+    )
     from helpdesk.api.views import bp as api_bp
     from helpdesk.auth.views import bp as auth_bp
     from helpdesk.inbox.views import bp as inbox_bp
+    from helpdesk.listening_views import bp as listening_bp
+    from helpdesk.supervise import rules_views  # noqa: F401 - adds /supervise/rules to its bp
+    from helpdesk.supervise.audit_views import bp as audit_bp
+    from helpdesk.supervise.proof_views import bp as proof_bp
     from helpdesk.supervise.views import bp as supervise_bp
 
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(listening_bp)
     app.register_blueprint(supervise_bp)
+    app.register_blueprint(proof_bp)
+    app.register_blueprint(audit_bp)
     filters.register(app)
+    badge_marks.register(app)

@@ -250,3 +250,8 @@ def demo(**options: Any) -> None:
     from helpdesk.demo import run_demo
 
     sys.exit(run_demo(**options))
+
+
+from helpdesk.cli_coverage import coverage  # noqa: E402 - its own module, added to the group here
+
+main.add_command(coverage)

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"helpdesk worker: {exc}", file=sys.stderr)
         return 2
+    # workers.jobs imported here, once: a forked work horse inherits it instead of importing
+    # the jobs and every service again for each job (most of a short job's time).
+    import workers.jobs  # noqa: F401
     from helpdesk.extensions import db
 
     with app.app_context():

@@ -32,6 +32,7 @@ SCHEDULE = (
     (jobs.ingest_mentions, "ingest", INGEST_INTERVAL, 600),
     (jobs.sweep_outbox, "default", OUTBOX_SWEEP_INTERVAL, 300),
     (jobs.sweep_sla, "default", SLA_SWEEP_INTERVAL, 300),
+    (jobs.compute_badges, "default", 3600, 600),
 )
 
 for func, queue_name, interval, timeout in SCHEDULE:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from helpdesk import queue
-from helpdesk.services import escalation, ingest, outbox
+from helpdesk.models.types import utcnow
+from helpdesk.services import badges, escalation, ingest, outbox
 
 
 def ingest_mentions(account_id: int | None = None) -> dict[str, object]:
@@ -30,3 +31,8 @@ def sweep_outbox() -> dict[str, int]:
 def sweep_sla() -> dict[str, int]:
     """Escalate open mentions past their SLA (each gets one automatic escalation, ever)."""
     return escalation.sweep_sla()
+
+
+def compute_badges() -> dict[str, int]:
+    """Derive every responder's badges from the audit log (idempotent: a rerun adds nothing)."""
+    return badges.compute_badges(utcnow())

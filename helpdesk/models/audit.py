@@ -19,6 +19,11 @@ class AuditEvent(db.Model):
     """Who did what to which record, and the hash of this event chained to the previous one."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (  # the audit browse page: by day, by action, by employee, newest first
+        sa.Index("ix_audit_events_at", "at"),
+        sa.Index("ix_audit_events_action_id", "action", "id"),
+        sa.Index("ix_audit_events_actor_id", "actor_number", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -46,6 +46,7 @@ class Escalation(db.Model):
             postgresql_where=sa.text(OPEN_ESCALATION_SQL),
         ),
         sa.Index("ix_escalations_status_created", "status", "created_at"),
+        sa.Index("ix_escalations_status_resolved", "status", "resolved_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

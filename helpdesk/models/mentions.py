@@ -37,6 +37,7 @@ class Mention(db.Model):
     __table_args__ = (
         sa.Index("ix_mentions_status_id", "status", "id"),
         sa.Index("ix_mentions_author_tweet", "author_x_id", "tweet_id"),
+        sa.Index("ix_mentions_created_at", "created_at"),  # coverage and export periods
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

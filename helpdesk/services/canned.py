@@ -8,7 +8,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import CannedLanguage, CannedReply, Employee, Role
 from helpdesk.models.canned import MAX_BODY, MAX_TITLE
-from helpdesk.services import audit
+from helpdesk.services import audit, rules
 from helpdesk.services.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from helpdesk.services.guidelines import blocking, check_reply
 from helpdesk.x.text import normalize_line_endings, with_signature
@@ -111,7 +111,7 @@ def _validate(title: object, body: object, language: object) -> tuple[str, str, 
     lang = _parse_language(language)
     settings = current_app.config["HELPDESK"]
     signed = with_signature(body, SAMPLE_NUMBER, settings.signature_format)
-    refused = blocking(check_reply(signed))
+    refused = blocking(check_reply(signed, rules.current_guideline_policy()))
     if refused:
         raise Unprocessable(
             "The body breaks the reply guidelines: " + " ".join(v.message for v in refused),

@@ -24,7 +24,7 @@ from helpdesk.models import (
     Role,
 )
 from helpdesk.models.types import UTCDateTime, utcnow
-from helpdesk.services import audit, inbox
+from helpdesk.services import audit, inbox, rules
 from helpdesk.services.employees import find_employee
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from helpdesk.services.inbox import MAX_REASON, clean_reason, explain_refusal
@@ -39,11 +39,8 @@ SLA_BREACH_REASON = "No first response within the SLA."
 
 
 def sla_seconds(priority: Priority) -> int:
-    """The time to first response allowed for a priority (the desk's settings)."""
-    settings = current_app.config["HELPDESK"]
-    if priority is Priority.HIGH:
-        return settings.sla_high_seconds
-    return settings.sla_normal_seconds
+    """The time to first response allowed for a priority (its SLA target, else the settings)."""
+    return rules.sla_seconds(priority)
 
 
 def due_at(mention: Mention) -> datetime:
@@ -125,15 +122,15 @@ def escalate(mention_id: int, employee: Employee, reason: object) -> Escalation:
 
 def _breached(now: datetime) -> sa.ColumnElement[bool]:
     """Open mentions whose first response is overdue at `now`, by their priority's SLA."""
-    settings = current_app.config["HELPDESK"]
+    high, normal = sla_seconds(Priority.HIGH), sla_seconds(Priority.NORMAL)
     return sa.or_(
         sa.and_(
             Mention.priority == Priority.HIGH,
-            Mention.created_at < now - timedelta(seconds=settings.sla_high_seconds),
+            Mention.created_at < now - timedelta(seconds=high),
         ),
         sa.and_(
             Mention.priority != Priority.HIGH,
-            Mention.created_at < now - timedelta(seconds=settings.sla_normal_seconds),
+            Mention.created_at < now - timedelta(seconds=normal),
         ),
     )
 

@@ -47,6 +47,11 @@ DEFAULT_SEVERITIES: Mapping[str, Severity] = MappingProxyType(
 
 PERSONAL_DATA_KINDS = ("email", "order_number", "phone", "card", "postal_code")
 SEVERITY_KEYS = frozenset(RULES) | {f"personal_data.{kind}" for kind in PERSONAL_DATA_KINDS}
+# Length and empty replies are X's limits, not policy: they cannot be switched off.
+SWITCHABLE_CHECKS = frozenset(
+    {f"personal_data.{kind}" for kind in PERSONAL_DATA_KINDS}
+    | {"link_domain", "third_party_mention"}
+)
 
 DEFAULT_BANNED_TERMS = (
     "confidential",
@@ -95,6 +100,12 @@ class GuidelinePolicy:
     allowed_phone_numbers: tuple[str, ...] = ()
     # Used only to recognise a reply that is nothing but its signature.
     signature_format: str = DEFAULT_SIGNATURE_FORMAT
+    # A banned term's own severity (supervisors set one per term); others use "banned_term".
+    term_severities: Mapping[str, Severity] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    # Checks switched off: "personal_data.<kind>", "link_domain", "third_party_mention".
+    disabled: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         unknown = set(self.severities) - SEVERITY_KEYS
@@ -118,6 +129,12 @@ class GuidelinePolicy:
         object.__setattr__(self, "allowed_phone_numbers", tuple(self.allowed_phone_numbers))
         for number in self.allowed_phone_numbers:
             _e164(number, self.phone_region)  # fail at configuration time, not per reply
+        unknown = set(self.disabled) - SWITCHABLE_CHECKS
+        if unknown:
+            raise ValueError(f"these checks cannot be switched off: {sorted(unknown)}")
+        object.__setattr__(self, "disabled", frozenset(self.disabled))
+        terms = {term: Severity(value) for term, value in self.term_severities.items()}
+        object.__setattr__(self, "term_severities", MappingProxyType(terms))
 
     def severity(self, key: str) -> Severity:
         if key in self.severities:
@@ -167,8 +184,10 @@ def check_reply(
         )
     violations += _personal_data(text, policy)
     violations += _banned_terms(text, policy)
-    violations += _link_domains(text, policy)
-    violations += _third_party_mentions(text, policy, customer_username, brand_username)
+    if "link_domain" not in policy.disabled:
+        violations += _link_domains(text, policy)
+    if "third_party_mention" not in policy.disabled:
+        violations += _third_party_mentions(text, policy, customer_username, brand_username)
     return violations
 
 
@@ -200,9 +219,10 @@ def _is_empty(text: str, signature_format: str) -> bool:
 # --- personal data -----------------------------------------------------------------------
 
 _DASHES_BETWEEN_DIGITS = re.compile(r"(?<=\d)[\u2010-\u2015\u2212\u30fc\uff70](?=\d)")
-# Not after "scheme://" or another local-part character: https://user@host is a link.
+# Not after "scheme://" or another local-part character: https://user@host is a link. A
+# colon alone may come first ("メール：taro@example.com", "mailto:").
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+/:-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"(?<![A-Za-z0-9._%+/-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 # Separators between the digit groups are allowed; the look-arounds stop a longer run of
 # numbers (two phone numbers side by side) from yielding a 13-19 digit slice.
@@ -270,6 +290,12 @@ def _find_personal_data(text: str, policy: GuidelinePolicy) -> dict[str, list[st
     return found
 
 
+def personal_data_kinds(text: str, policy: GuidelinePolicy = DEFAULT_POLICY) -> set[str]:
+    """The kinds of personal data check_reply reports in ``text`` (switched-off kinds left out)."""
+    found = _find_personal_data(text, policy)
+    return {kind for kind in found if f"personal_data.{kind}" not in policy.disabled}
+
+
 def _e164(number: str, region: str) -> str:
     try:
         parsed = phonenumbers.parse(unicodedata.normalize("NFKC", number), region)
@@ -283,7 +309,7 @@ def _personal_data(text: str, policy: GuidelinePolicy) -> list[Violation]:
     found = _find_personal_data(text, policy)
     for kind in PERSONAL_DATA_KINDS:
         values = found.get(kind)
-        if not values:
+        if not values or f"personal_data.{kind}" in policy.disabled:
             continue
         one, many = _KIND_WORDS[kind]
         what, it = (one, "it") if len(values) == 1 else (f"{len(values)} {many}", "them")
@@ -326,7 +352,7 @@ def _banned_terms(text: str, policy: GuidelinePolicy) -> list[Violation]:
             violations.append(
                 Violation(
                     "banned_term",
-                    policy.severity("banned_term"),
+                    policy.term_severities.get(term, policy.severity("banned_term")),
                     f'This reply contains the banned term "{term}"; remove it before posting.',
                 )
             )

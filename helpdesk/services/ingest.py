@@ -6,6 +6,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -20,7 +21,8 @@ from helpdesk.models import BrandAccount, IngestOutcome, IngestRun, Mention, XUs
 from helpdesk.models.types import utcnow
 from helpdesk.services import authors
 from helpdesk.services.brand import get_brand_account, x_client
-from helpdesk.services.priority import priority_for
+from helpdesk.services.priority import DEFAULT_PRIORITY_RULES, PriorityRules, priority_for
+from helpdesk.services.rules import current_priority_rules
 from helpdesk.x.errors import XError, XMalformed, XRateLimited
 from helpdesk.x.models import TweetPage, XTweet
 
@@ -60,6 +62,7 @@ def mention_rows(
     mentions: list[dict] = []
     authors: dict[int, dict] = {}
     now = utcnow()
+    priority_rules = current_priority_rules()  # once per page: the cache check is a Redis call
     for tweet in page.tweets:
         if tweet.author_id is None:
             # We asked for author_id; storing the mention needs it. Loud, and the cursor stays.
@@ -68,7 +71,9 @@ def mention_rows(
             continue
         user = page.users.get(tweet.author_id)
         mentions.append(
-            _mention_row(tweet, account_id, now, user.followers_count if user else None)
+            _mention_row(
+                tweet, account_id, now, user.followers_count if user else None, priority_rules
+            )
         )
         authors[tweet.author_id] = {
             "x_user_id": tweet.author_id,
@@ -82,7 +87,11 @@ def mention_rows(
 
 
 def _mention_row(
-    tweet: XTweet, account_id: int, now: datetime, followers_count: int | None = None
+    tweet: XTweet,
+    account_id: int,
+    now: datetime,
+    followers_count: int | None = None,
+    priority_rules: PriorityRules = DEFAULT_PRIORITY_RULES,
 ) -> dict:
     return {
         "tweet_id": tweet.id,
@@ -96,7 +105,7 @@ def _mention_row(
         "created_at": tweet.created_at or now,
         "ingested_at": now,
         "status": "open",
-        "priority": priority_for(tweet.text, followers_count).value,
+        "priority": priority_for(tweet.text, followers_count, priority_rules).value,
     }
 
 
@@ -169,11 +178,36 @@ def _store_page(page: TweetPage, ingest: _Pass) -> int:
 def _walk(
     fetch: Callable[[str | None], TweetPage], ingest: _Pass, run: IngestRun
 ) -> tuple[int, int | None, int | None]:
-    """Follow next_token to the end, storing each page; returns (fetched, newest, oldest)."""
-    token: str | None = None
+    """Follow next_token to the end, storing each page; returns (fetched, newest, oldest).
+
+    The next page is fetched while this one is stored (one reader thread with its own app
+    context, never the session): a backlog costs the slower of X and the database, not the sum.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def read(token: str | None) -> TweetPage:
+        with app.app_context():
+            return fetch(token)
+
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read")
+    try:
+        return _walk_pages(read, reader, ingest, run)
+    finally:
+        reader.shutdown(wait=False, cancel_futures=True)
+
+
+def _walk_pages(
+    fetch: Callable[[str | None], TweetPage],
+    reader: ThreadPoolExecutor,
+    ingest: _Pass,
+    run: IngestRun,
+) -> tuple[int, int | None, int | None]:
     fetched, newest, oldest = 0, None, None
+    next_page: Future[TweetPage] = reader.submit(fetch, None)
     while True:
-        page = fetch(token)
+        page = next_page.result()
+        if page.next_token:
+            next_page = reader.submit(fetch, page.next_token)
         run.pages += 1
         fetched += len(page.tweets)
         ids = [t.id for t in page.tweets]
@@ -184,8 +218,7 @@ def _walk(
         if page.partial_errors:
             logger.info("mentions page had partial errors: %s", "; ".join(page.partial_errors))
         ingest.renew_lock()
-        token = page.next_token
-        if not token:
+        if not page.next_token:
             return fetched, newest, oldest
 
 
@@ -250,10 +283,10 @@ def _run(ingest: _Pass) -> IngestSummary:
     client = x_client()
     window = current_app.config["HELPDESK"].mentions_window
     try:
+        # Plain values: the reader thread must not touch ORM objects (or the session).
+        user_id, cursor = account.x_user_id, account.ingest_cursor
         fetched, newest, oldest = _walk(
-            lambda token: client.mentions_page(
-                account.x_user_id, since_id=account.ingest_cursor, pagination_token=token
-            ),
+            lambda token: client.mentions_page(user_id, since_id=cursor, pagination_token=token),
             ingest,
             run,
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
 
 from helpdesk.models.mentions import Priority
 
@@ -89,8 +91,27 @@ def _matcher(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-_URGENT = _matcher(URGENT_KEYWORDS)
-_TONE = _matcher(NEGATIVE_TONE)
+@dataclass(frozen=True)
+class PriorityRules:
+    """The priority rules in force: keywords, tone words and the reach threshold (None: off)."""
+
+    urgent_keywords: tuple[str, ...] = URGENT_KEYWORDS
+    negative_tone: tuple[str, ...] = NEGATIVE_TONE
+    follower_threshold: int | None = HIGH_REACH_FOLLOWERS
+    tone_threshold: int = TONE_THRESHOLD
+
+    @cached_property
+    def urgent(self) -> re.Pattern[str] | None:
+        """The urgent keywords as one pattern (None when there are none)."""
+        return _matcher(self.urgent_keywords) if self.urgent_keywords else None
+
+    @cached_property
+    def tone(self) -> re.Pattern[str] | None:
+        """The tone words as one pattern (None when there are none)."""
+        return _matcher(self.negative_tone) if self.negative_tone else None
+
+
+DEFAULT_PRIORITY_RULES = PriorityRules()
 
 
 def _normalise(text: str) -> str:
@@ -98,26 +119,31 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def urgent_terms(text: str) -> list[str]:
+def urgent_terms(text: str, rules: PriorityRules = DEFAULT_PRIORITY_RULES) -> list[str]:
     """The urgent keywords found in `text`."""
-    return _URGENT.findall(_normalise(text))
+    return rules.urgent.findall(_normalise(text)) if rules.urgent else []
 
 
-def tone_score(text: str) -> int:
+def tone_score(text: str, rules: PriorityRules = DEFAULT_PRIORITY_RULES) -> int:
     """How angry the text reads: distinct negative words, plus one for "!!"."""
     normal = _normalise(text)
-    score = len(set(_TONE.findall(normal)))
+    score = len(set(rules.tone.findall(normal))) if rules.tone else 0
     if _SHOUTING.search(normal):
         score += 1
     return score
 
 
-def priority_for(text: str | None, followers_count: int | None = None) -> Priority:
+def priority_for(
+    text: str | None,
+    followers_count: int | None = None,
+    rules: PriorityRules = DEFAULT_PRIORITY_RULES,
+) -> Priority:
     """High for urgent keywords, a negative tone or an author with a large audience."""
-    if followers_count is not None and followers_count >= HIGH_REACH_FOLLOWERS:
+    threshold = rules.follower_threshold
+    if followers_count is not None and threshold is not None and followers_count >= threshold:
         return Priority.HIGH
     if not text:
         return Priority.NORMAL
-    if urgent_terms(text) or tone_score(text) >= TONE_THRESHOLD:
+    if urgent_terms(text, rules) or tone_score(text, rules) >= rules.tone_threshold:
         return Priority.HIGH
     return Priority.NORMAL

@@ -22,7 +22,7 @@ from helpdesk.models import (
     Role,
 )
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit
+from helpdesk.services import audit, rules
 from helpdesk.services.brand import stored_brand_account
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from helpdesk.services.guidelines import Violation, blocking, check_reply
@@ -72,6 +72,7 @@ def preview(text: object, employee: Employee, mention: Mention | None = None) ->
     brand = stored_brand_account()
     violations = check_reply(
         signed,
+        rules.current_guideline_policy(),
         customer_username=mention.author.username if mention else None,
         brand_username=brand.username if brand else None,
     )

@@ -17,8 +17,18 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('employee_badges',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('employee_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('earned_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['employee_id'], ['employees.id'], name=op.f('fk_employee_badges_employee_id_employees')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_employee_badges')),
+    sa.UniqueConstraint('employee_id', 'kind', 'period', name=op.f('uq_employee_badges_employee_id'))
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('employee_badges')

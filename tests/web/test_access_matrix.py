@@ -49,7 +49,7 @@ from werkzeug.test import TestResponse
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import Employee, Mention, MentionStatus, Role
-from helpdesk.services import canned, employees, escalation, inbox, replies
+from helpdesk.services import canned, employees, escalation, inbox, replies, rules
 from helpdesk.services.ingest import ingest_mentions
 from tests.conftest import PASSWORD, FreshContextClient, _empty_tables, environ_for
 from tests.web.conftest import csrf_from
@@ -226,12 +226,95 @@ POLICIES: dict[str, Policy] = {
     "api.reset_password": Policy(
         Role.SUPERVISOR, API, lambda w, me: call(number=w.target(), data={"password": STRONG})
     ),
+    # -- audit browse (issue 9) --
+    "supervise_audit.audit_page": Policy(Role.SUPERVISOR, WEB),
     # -- rules as data (issue 10) --
+    "supervise.rules_page": Policy(Role.SUPERVISOR, WEB),
+    "supervise.test_rules": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(data=RULE_TEST)),
+    "supervise.add_guideline_rule": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(data=_new_guideline_form())
+    ),
+    "supervise.update_guideline_rule": Policy(
+        Role.SUPERVISOR,
+        WEB,
+        lambda w, me: call(rule_id=_guideline_rule(w), data=_new_guideline_form()),
+    ),
+    "supervise.disable_guideline_rule": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(rule_id=_guideline_rule(w))
+    ),
+    "supervise.enable_guideline_rule": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(rule_id=_guideline_rule(w, enabled=False))
+    ),
+    "supervise.add_priority_rule": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(data=_new_priority_form())
+    ),
+    "supervise.update_priority_rule": Policy(
+        Role.SUPERVISOR,
+        WEB,
+        lambda w, me: call(rule_id=_priority_rule(w), data=_new_priority_form()),
+    ),
+    "supervise.disable_priority_rule": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(rule_id=_priority_rule(w))
+    ),
+    "supervise.enable_priority_rule": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(rule_id=_priority_rule(w, enabled=False))
+    ),
+    "supervise.set_sla_target": Policy(
+        Role.ADMIN, WEB, lambda w, me: call(data={"priority": "high", "minutes": "20"})
+    ),
+    "api.list_rules": Policy(Role.SUPERVISOR, API),
+    "api.test_rules": Policy(Role.SUPERVISOR, API, lambda w, me: call(data=RULE_TEST)),
     # -- listening (issue 10) --
+    "listening.page": Policy(Role.SUPERVISOR, WEB),
+    "listening.listening_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="volume")),
+    "listening.coverage_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="rate")),
+    "api.get_listening": Policy(Role.SUPERVISOR, API),
     # -- badges and coverage proof (issue 10) --
+    "proof.proof_page": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(data={"from": "2026-11-01", "to": "2026-12-01"})
+    ),
+    "proof.proof_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())),
+    "proof.proof_sha256": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())),
+    "proof.proof_signature": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())),
 }
 
 CANNED = {"title": "Matrix", "body": "Thank you for waiting.", "language": "en"}
+RULE_TEST = {"text": "社外秘の件、至急お願いします", "followers": "10"}
+_RULE_NUMBERS = itertools.count(1)
+
+
+def _new_guideline_form() -> dict[str, object]:
+    return {
+        "kind": "banned_term",
+        "value": f"matrix term {next(_RULE_NUMBERS)}",
+        "severity": "warn",
+    }
+
+
+def _new_priority_form() -> dict[str, object]:
+    return {"kind": "urgent_keyword", "language": "en", "value": f"matrix{next(_RULE_NUMBERS)}"}
+
+
+def _guideline_rule(w: World, *, enabled: bool = True) -> int:
+    """A fresh banned term, on or off."""
+    made = rules.add_guideline_rule(
+        "banned_term", f"matrix rule {next(_RULE_NUMBERS)}", "block", actor=w.supervisor
+    )
+    if not enabled:
+        rules.set_guideline_rule_enabled(made.id, False, actor=w.supervisor)
+    return made.id
+
+
+def _priority_rule(w: World, *, enabled: bool = True) -> int:
+    """A fresh urgent keyword, on or off."""
+    made = rules.add_priority_rule(
+        "urgent_keyword", "en", f"matrixrule{next(_RULE_NUMBERS)}", actor=w.supervisor
+    )
+    if not enabled:
+        rules.set_priority_rule_enabled(made.id, False, actor=w.supervisor)
+    return made.id
+
+
 KINDS = ("anonymous", "trainee", "agent", "supervisor", "admin", "suspended")
 SIGNED_OUT = ("anonymous", "suspended")  # a suspended employee's session and tokens ended
 SUSPENDED_ROLE = Role.ADMIN  # the strongest stale credentials: refused like anyone signed out
@@ -653,3 +736,13 @@ def test_route_answers_each_caller_as_its_policy_says(
         expect_below_role(route, kind, response)
     after = snapshot(world.app)
     assert not changes(before, after), f"{route} as {kind} changed {changes(before, after)}"
+
+
+def _kept_proof() -> str:
+    """A coverage proof kept in Redis, as the proof page keeps it: its digest (issue 10)."""
+    from helpdesk.models.types import utcnow
+    from helpdesk.services.coverage_proof import parse_period, prove
+    from helpdesk.supervise.proof_views import keep
+
+    start, end = parse_period("2026-11-01", "2026-12-01", "Asia/Tokyo")
+    return keep(prove(start, end, utcnow()), "coverage-proof-matrix.csv")

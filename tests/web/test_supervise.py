@@ -163,8 +163,11 @@ def test_escalate_from_the_mention_page(client, make_employee, login, mentions):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Escalation)) == 1
 
 
-def test_coverage_page_draws_svg_charts_without_script(client, supervisor, make_employee, mentions):
-    """Today, 7 days and a custom range render figures and per-hour SVG bars, no inline script."""
+def test_coverage_page_has_chart_data_and_tables_without_script(
+    client, supervisor, make_employee, mentions
+):
+    """Today, 7 days and a custom range render figures, per-hour chart data as JSON (drawn by a
+    static script) with a table of the numbers and a CSV link each, and no inline script."""
     agent = make_employee("0427")
     first, second = mentions("one", "two")
     replies.create_reply(first, agent, "Answered.")
@@ -174,21 +177,25 @@ def test_coverage_page_draws_svg_charts_without_script(client, supervisor, make_
         response = client.get(f"/supervise/coverage{query}", headers={"Accept-Language": "en"})
         assert response.status_code == 200
         html = response.text
-        assert "<svg" in html and 'data-chart="volume"' in html and 'data-chart="rate"' in html
-        assert html.count("data-hour=") >= 24
+        assert 'data-chart="volume"' in html and 'data-chart="rate"' in html
+        assert '<script type="application/json" id="chart-volume-data">' in html
+        assert html.count("<td>") >= 2 * 24 * 3  # each chart's hours as a table too
+        assert "/supervise/coverage/figures/volume.csv?" in html
+        assert "/supervise/coverage/figures/rate.csv?" in html
         assert 'data-figure="total">2<' in html
         assert 'data-rule="banned_term"' in html and "Guideline rules fired" in html
-        assert "<script" not in html.split("</head>", 1)[1]
+        body = html.split("</head>", 1)[1]
+        assert body.count("<script") == body.count('<script type="application/json"')
     today = utcnow().date()
     custom = client.get(
         "/supervise/coverage",
         query_string={"period": "custom", "from": str(today - timedelta(days=3)), "to": str(today)},
     )
-    assert custom.status_code == 200 and "<svg" in custom.text
+    assert custom.status_code == 200 and 'data-chart="volume"' in custom.text
     bad = client.get(
         "/supervise/coverage", query_string={"period": "custom", "from": "soon", "to": str(today)}
     )
-    assert bad.status_code == 400 and "<svg" not in bad.text
+    assert bad.status_code == 400 and 'data-chart="volume"' not in bad.text
     assert client.get("/supervise/coverage?period=year").status_code == 400
 
 

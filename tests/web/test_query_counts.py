@@ -1,0 +1,99 @@
+"""SQL statements per request: a small fixed number per page, the same for 5 rows as for 50."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from helpdesk.extensions import db
+from helpdesk.models import Employee
+from helpdesk.services import escalation, inbox, replies
+
+# Statements one request may run, per page; a change here should be a deliberate one.
+BOUNDS = {
+    "inbox": 5,
+    "mention": 8,
+    "dashboard": 10,
+    "escalations": 11,
+    "coverage": 7,
+    "audit": 4,
+    "api_mentions": 9,
+}
+
+
+@contextmanager
+def counted(app: Flask) -> Iterator[list[str]]:
+    """Every statement the app's engine runs inside the block."""
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
+
+
+def statements(app: Flask, request: Callable[[], object]) -> int:
+    """How many statements one request runs (its answer must be a 200)."""
+    db.session.remove()  # nothing cached from the set-up
+    with counted(app) as seen:
+        response = request()
+    assert response.status_code == 200, response.status_code  # type: ignore[attr-defined]
+    return len(seen)
+
+
+def _desk(count: int, mentions, make_employee) -> list[int]:  # type: ignore[no-untyped-def]
+    """`count` mentions by different customers, some claimed, replied to and escalated."""
+    ids: list[int] = []
+    for n in range(count):
+        ids = mentions(
+            f"@acme help with my order {n}", username=f"customer{n}", name=f"Customer {n}"
+        )
+    agents = [db.session.get(Employee, make_employee(f"{2000 + n}").id) for n in range(3)]
+    for n, agent in enumerate(agents):
+        inbox.claim(ids[-1 - n], agent)  # the newest: on every first page
+    replies.create_reply(ids[-1], agents[0], "Thanks, we are on it.")
+    escalation.escalate(ids[-2], agents[1], "angry customer")
+    return ids
+
+
+@pytest.fixture
+def desk(app, client, login, mentions, make_employee):  # type: ignore[no-untyped-def]
+    """A supervisor signed in on a desk of `rows` mentions: desk(rows) -> mention ids."""
+    make_employee("0900", role="supervisor")
+
+    def build(rows: int) -> list[int]:
+        ids = _desk(rows, mentions, make_employee)
+        assert login("0900").status_code == 302
+        return ids
+
+    return build
+
+
+def _pages(client, api, mention_id: int) -> dict[str, Callable[[], object]]:  # type: ignore[no-untyped-def]
+    return {
+        "inbox": lambda: client.get("/inbox?status=all"),
+        "mention": lambda: client.get(f"/mentions/{mention_id}"),
+        "dashboard": lambda: client.get("/supervise/"),
+        "escalations": lambda: client.get("/supervise/?status=all"),
+        "coverage": lambda: client.get("/supervise/coverage?period=7d"),
+        "audit": lambda: client.get("/supervise/audit"),
+        "api_mentions": lambda: api.get("/mentions", status="all"),
+    }
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_each_page_runs_its_fixed_number_of_statements(app, client, desk, api_as, rows):  # type: ignore[no-untyped-def]
+    """Every page in the load mix runs exactly its bound, whether 5 or 50 mentions are listed."""
+    ids = desk(rows)
+    api = api_as("0901", role="agent")
+    counts = {name: statements(app, call) for name, call in _pages(client, api, ids[-1]).items()}
+    assert counts == BOUNDS
