@@ -322,7 +322,7 @@ def mark_answered_elsewhere() -> int:
     parents = [parent for parent, items in posts.items() if any(p not in ours for p, _ in items)]
     changed = 0
     if parents:
-        rows = db.session.scalars(
+        rows = db.session.execute(
             sa.update(Mention)
             .where(Mention.tweet_id.in_(parents), Mention.status == MentionStatus.OPEN)
             .values(
@@ -331,12 +331,17 @@ def mark_answered_elsewhere() -> int:
                 claimed_by_id=None,
                 claim_expires_at=None,
             )
-            .returning(Mention.id)
+            .returning(Mention.id, Mention.tweet_id)
             .execution_options(synchronize_session=False)
         ).all()
-        for mention_id in rows:
-            audit.record("mention.answered_elsewhere", "mention", mention_id)
-        settle_escalations(rows, Settled.ANSWERED_ELSEWHERE)
+        for mention_id, tweet_id in rows:
+            # The brand's own post that answered it: the coverage proof names it.
+            theirs = [post_id for post_id, _ in posts.get(tweet_id, []) if post_id not in ours]
+            brand_tweet_id = str(min(theirs)) if theirs else None
+            audit.record(
+                "mention.answered_elsewhere", "mention", mention_id, brand_tweet_id=brand_tweet_id
+            )
+        settle_escalations([row.id for row in rows], Settled.ANSWERED_ELSEWHERE)
         changed = len(rows)
     db.session.commit()
     if newest:

@@ -183,8 +183,12 @@ def test_answered_elsewhere_settles_the_escalation(app, x, make_employee):
     agent = make_employee("0427")
     (mention_id,) = ingest(x, "do you deliver to okinawa")
     raised = escalation.escalate(mention_id, agent, "shipping question")
-    x.client().create_tweet(text="Yes we do!", in_reply_to_tweet_id=mention(mention_id).tweet_id)
+    posted = x.client().create_tweet(
+        text="Yes we do!", in_reply_to_tweet_id=mention(mention_id).tweet_id
+    )
     assert outbox.sweep_outbox()["answered_elsewhere"] == 1
+    (closed,) = events("mention.answered_elsewhere")
+    assert f'"brand_tweet_id": "{posted.data["id"]}"' in closed.details
     settled = fresh(raised.id)
     assert settled.status is EscalationStatus.RESOLVED and settled.resolved_by is None
     assert settled.resolution == "Answered outside the helpdesk by the brand account."
