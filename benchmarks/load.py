@@ -413,8 +413,12 @@ def run_against(database_url: str, args: argparse.Namespace) -> dict[str, object
             stats = asyncio.run(drive(f"http://127.0.0.1:{port}", plan, args))
             elapsed = time.monotonic() - started
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.terminate()  # a request still running (a year's coverage) may hold it up
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=30)
     name = sa.make_url(database_url).database or database_url
     return {
         "database": Path(name).name,

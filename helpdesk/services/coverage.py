@@ -130,6 +130,7 @@ def coverage(
 
     response_times: list[float] = []
     within_sla = 0
+    sla = {priority.value: sla_seconds(priority) for priority in Priority}  # once, not per row
     oldest_open: tuple[datetime, int] | None = None
     hours = [{"hour": hour, "received": 0, "answered": 0} for hour in range(24)]
     for row in rows:
@@ -146,7 +147,7 @@ def coverage(
             continue
         waited = max((first - row.created_at).total_seconds(), 0.0)
         response_times.append(waited)
-        if waited <= sla_seconds(Priority(row.priority)):
+        if waited <= sla[getattr(row.priority, "value", row.priority)]:
             within_sla += 1
 
     return {

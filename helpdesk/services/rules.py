@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_app_context
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -125,7 +125,24 @@ class TextCheck:
 
 
 def current_rules() -> RuleSet:
-    """The rules in force, from this process's cache unless a change was made since."""
+    """The rules in force, from this process's cache unless a change was made since.
+
+    The Redis token is read once per request or job (app context): a page or a sweep that
+    asks for an SLA per row must not make one Redis round trip per row.
+    """
+    memo: RuleSet | None = g.get(_MEMO) if has_app_context() else None
+    if memo is not None:
+        return memo
+    rules = _current_rules()
+    if has_app_context():
+        setattr(g, _MEMO, rules)
+    return rules
+
+
+_MEMO = "_helpdesk_rules"
+
+
+def _current_rules() -> RuleSet:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     raw = app.extensions["redis"].get(VERSION_KEY)
     token = raw.decode() if isinstance(raw, bytes) else raw
@@ -198,6 +215,7 @@ def _priority_rules(rows: list[PriorityRule]) -> PriorityRules:
 def _changed() -> None:
     """After a commit: a new token, so every process reloads on its next read."""
     current_app.extensions["redis"].set(VERSION_KEY, uuid.uuid4().hex)
+    g.pop(_MEMO, None)  # this request's own later reads see the change too
 
 
 # --- the defaults, as rows ---------------------------------------------------------------

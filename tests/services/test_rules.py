@@ -245,25 +245,40 @@ from helpdesk.extensions import db
 from helpdesk.services import rules
 
 def terms():
-    # Each read is its own transaction, as each request or job is (SQLite locks otherwise).
-    try:
-        return rules.current_guideline_policy().banned_terms
-    finally:
-        db.session.remove()
+    # Each read in its own app context and transaction, as each request or job is: the
+    # rules are read once per request or job (SQLite locks otherwise).
+    with app.app_context():
+        try:
+            return rules.current_guideline_policy().banned_terms
+        finally:
+            db.session.remove()
 
 app = create_app({"TESTING": True})
-with app.app_context():
-    print("heron" in terms(), flush=True)
-    sys.stdin.readline()
-    reads = 1
-    while "heron" not in terms():
-        if reads >= 100:
-            print("stale", reads, flush=True)
-            sys.exit(1)
-        reads += 1
-        time.sleep(0.05)
-    print("seen", reads, flush=True)
+print("heron" in terms(), flush=True)
+sys.stdin.readline()
+reads = 1
+while "heron" not in terms():
+    if reads >= 100:
+        print("stale", reads, flush=True)
+        sys.exit(1)
+    reads += 1
+    time.sleep(0.05)
+print("seen", reads, flush=True)
 """
+
+
+def test_rules_are_read_once_per_request_or_job(app, supervisor):
+    """Within one app context the Redis token is read once, however many rows ask for an SLA;
+    a change made in that context is seen by its own later reads."""
+    first = rules.current_rules()
+    # Another process changes the rules: this request keeps what it read (no look at Redis
+    # per row); the next request or job reads the new token and reloads.
+    app.extensions["redis"].set(rules.VERSION_KEY, "changed-by-another-process")
+    assert all(rules.current_rules() is first for _ in range(500))
+    with app.app_context():
+        assert rules.current_rules() is not first
+    rules.add_guideline_rule("banned_term", "project egret", "block", actor=supervisor)
+    assert "project egret" in rules.current_guideline_policy().banned_terms
 
 
 def test_a_change_reaches_another_process_within_seconds(app, environ, supervisor):
