@@ -212,6 +212,14 @@ def _priority_rules(rows: list[PriorityRule]) -> PriorityRules:
     )
 
 
+def _recorded(action: str, subject: str, rule: _Rule, actor: Employee, **details: object) -> _Rule:
+    """Audit a change to a rule, commit it, and tell every process to reload."""
+    audit.record(action, subject, rule.id, actor=actor, **details)
+    db.session.commit()
+    _changed()
+    return rule
+
+
 def _changed() -> None:
     """After a commit: a new token, so every process reloads on its next read."""
     current_app.extensions["redis"].set(VERSION_KEY, uuid.uuid4().hex)
@@ -369,10 +377,7 @@ def add_guideline_rule(
     )
     db.session.add(rule)
     db.session.flush()
-    audit.record("rule.created", "guideline_rule", rule.id, actor=actor, **_guideline_state(rule))
-    db.session.commit()
-    _changed()
-    return rule
+    return _recorded("rule.created", "guideline_rule", rule, actor, **_guideline_state(rule))
 
 
 def update_guideline_rule(
@@ -392,10 +397,7 @@ def update_guideline_rule(
     if after == before:
         db.session.rollback()
         return rule
-    audit.record("rule.updated", "guideline_rule", rule.id, actor=actor, before=before, after=after)
-    db.session.commit()
-    _changed()
-    return rule
+    return _recorded("rule.updated", "guideline_rule", rule, actor, before=before, after=after)
 
 
 def set_guideline_rule_enabled(rule_id: int, enabled: bool, *, actor: Employee) -> bool:
@@ -424,10 +426,7 @@ def add_priority_rule(
     )
     db.session.add(rule)
     db.session.flush()
-    audit.record("rule.created", "priority_rule", rule.id, actor=actor, **_priority_state(rule))
-    db.session.commit()
-    _changed()
-    return rule
+    return _recorded("rule.created", "priority_rule", rule, actor, **_priority_state(rule))
 
 
 def update_priority_rule(
@@ -449,10 +448,7 @@ def update_priority_rule(
     if after == before:
         db.session.rollback()
         return rule
-    audit.record("rule.updated", "priority_rule", rule.id, actor=actor, before=before, after=after)
-    db.session.commit()
-    _changed()
-    return rule
+    return _recorded("rule.updated", "priority_rule", rule, actor, before=before, after=after)
 
 
 def set_priority_rule_enabled(rule_id: int, enabled: bool, *, actor: Employee) -> bool:
@@ -613,7 +609,5 @@ def _set_enabled(
         return False
     rule.enabled, rule.updated_by_id = enabled, actor.id
     action = "rule.enabled" if enabled else "rule.disabled"
-    audit.record(action, subject, rule.id, actor=actor, kind=rule.kind.value, value=rule.value)
-    db.session.commit()
-    _changed()
+    _recorded(action, subject, rule, actor, kind=rule.kind.value, value=rule.value)
     return True

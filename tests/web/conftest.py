@@ -51,3 +51,19 @@ def mentions(x):  # type: ignore[no-untyped-def]
         return list(db.session.scalars(sa.select(Mention.id).order_by(Mention.id)))
 
     return make
+
+
+@pytest.fixture
+def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
+    """Supervisor 0002, signed in."""
+    employee = make_employee("0002", role="supervisor")
+    login("0002")
+    return employee
+
+
+def post_form(client, path: str, data: dict | None = None, page: str = "/supervise/"):  # type: ignore[no-untyped-def]
+    """POST a form the way a browser does (English), with the CSRF token of `page`."""
+    token = csrf_from(client.get(page).text)
+    return client.post(
+        path, data={**(data or {}), "csrf_token": token}, headers={"Accept-Language": "en"}
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
@@ -16,14 +15,6 @@ PAGE = "/supervise/canned"
 EN = {"Accept-Language": "en"}
 HOSTILE = '<img src=x onerror=alert(1)>"'
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
-
-
-@pytest.fixture
-def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
-    """Supervisor 0002, signed in."""
-    employee = make_employee("0002", role="supervisor")
-    login("0002")
-    return employee
 
 
 def post_form(client, path: str, data: dict | None = None):  # type: ignore[no-untyped-def]

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
 from helpdesk.extensions import db
 from helpdesk.models import Escalation, EscalationStatus, Mention, MentionStatus
 from helpdesk.models.types import utcnow
 from helpdesk.services import escalation, inbox, replies
-from tests.web.conftest import csrf_from
+from tests.web.conftest import csrf_from, post_form
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
-
-
-@pytest.fixture
-def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
-    """Supervisor 0002, signed in."""
-    employee = make_employee("0002", role="supervisor")
-    login("0002")
-    return employee
-
-
-def post_form(client, path: str, data: dict | None = None):  # type: ignore[no-untyped-def]
-    """POST a form the way a browser does, with the queue page's CSRF token."""
-    token = csrf_from(client.get("/supervise/").text)
-    return client.post(
-        path, data={**(data or {}), "csrf_token": token}, headers={"Accept-Language": "en"}
-    )
 
 
 def reloaded(model, row_id):  # type: ignore[no-untyped-def]

@@ -13,26 +13,10 @@ from helpdesk.models import Escalation, EscalationStatus, IngestRun, Mention, Re
 from helpdesk.models.types import utcnow
 from helpdesk.services import escalation, replies
 from helpdesk.services.errors import ServiceError
-from tests.web.conftest import csrf_from
+from tests.web.conftest import post_form
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
-
-
-@pytest.fixture
-def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
-    """Supervisor 0002, signed in."""
-    employee = make_employee("0002", role="supervisor")
-    login("0002")
-    return employee
-
-
-def post_form(client, path: str, data: dict | None = None, page: str = "/supervise/"):  # type: ignore[no-untyped-def]
-    """POST a form the way a browser does, with the CSRF token of `page`."""
-    token = csrf_from(client.get(page).text)
-    return client.post(
-        path, data={**(data or {}), "csrf_token": token}, headers={"Accept-Language": "en"}
-    )
 
 
 def test_agents_get_403_and_no_link(client, make_employee, login):
