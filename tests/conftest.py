@@ -232,3 +232,26 @@ def run_jobs(app: Flask) -> None:
     with app.app_context():  # the jobs get their own session, as in a worker process
         worker.work(burst=True)
     db.session.expire_all()  # the test's objects read what the jobs wrote
+
+
+@contextmanager
+def scratch_database(folder: Path, label: str) -> Iterator[str]:
+    """A database of its own for a benchmark test: a scratch one on TEST_DATABASE_URL's
+    server (dropped afterwards), else a SQLite file in `folder`."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{folder / f'{label}.sqlite3'}"
+        return
+    import psycopg
+
+    server = sa.make_url(base).set(drivername="postgresql")
+    name = f"{server.database}_{label}_{os.getpid()}"
+    admin = server.render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

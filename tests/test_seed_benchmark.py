@@ -19,6 +19,7 @@ from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, Mention, MentionStatus, Reply
 from helpdesk.services import audit, coverage, inbox
 from helpdesk.x.sandbox.state import EPOCH_MS
+from tests.conftest import scratch_database
 
 SEED = Path(__file__).resolve().parent.parent / "benchmarks" / "seed.py"
 MENTIONS = 2000
@@ -35,21 +36,8 @@ def _run_seed(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def scratch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of its own: a scratch one beside TEST_DATABASE_URL's, else a SQLite file."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.sqlite3'}"
-        return
-    import psycopg
-
-    server = sa.make_url(base).set(drivername="postgresql")
-    name = f"{server.database}_seed_{os.getpid()}"
-    admin = server.render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(tmp_path_factory.mktemp("seed"), "seed") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+
+from tests.conftest import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SEED, LOAD = ROOT / "benchmarks" / "seed.py", ROOT / "benchmarks" / "load.py"
@@ -28,26 +29,11 @@ def _env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """10,000 mentions in a database of their own (beside TEST_DATABASE_URL's, or SQLite)."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        import psycopg
-
-        server = sa.make_url(base).set(drivername="postgresql")
-        name = f"{server.database}_load_{os.getpid()}"
-        admin = server.render_as_string(hide_password=False)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = server.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('load') / 'load.sqlite3'}"
-    argv = [sys.executable, str(SEED), "--mentions", "10000", "--database-url", url]
-    seeded = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=_env())
-    assert seeded.returncode == 0, seeded.stderr[-3000:]
-    yield url
-    if base:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(tmp_path_factory.mktemp("load"), "load") as url:
+        argv = [sys.executable, str(SEED), "--mentions", "10000", "--database-url", url]
+        seeded = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=_env())
+        assert seeded.returncode == 0, seeded.stderr[-3000:]
+        yield url
 
 
 def test_a_short_load_run_serves_every_request_kind_without_errors(

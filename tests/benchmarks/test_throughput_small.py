@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+
+from tests.conftest import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,21 +29,8 @@ def _run(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedPro
 @pytest.fixture(scope="module")
 def scratch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of its own: a scratch one beside TEST_DATABASE_URL's, else a SQLite file."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('bench') / 'bench.sqlite3'}"
-        return
-    import psycopg
-
-    server = sa.make_url(base).set(drivername="postgresql")
-    name = f"{server.database}_bench_{os.getpid()}"
-    admin = server.render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(tmp_path_factory.mktemp("bench"), "bench") as url:
+        yield url
 
 
 def test_the_outbox_drains_a_backlog_once_each_without_a_429(
