@@ -363,10 +363,10 @@ def resolve(
         raise InvalidInput("dismiss must be true or false.", code="invalid_dismiss")
     text = clean_note(note)
     if dismiss:
-        mention_id = get_escalation(escalation_id).mention_id
-        if get_escalation(escalation_id).status is not EscalationStatus.OPEN:
+        raised = get_escalation(escalation_id)
+        if raised.status is not EscalationStatus.OPEN:
             raise _not_open(escalation_id)
-        inbox.dismiss(mention_id, supervisor, text)  # settles this escalation as dismissed
+        inbox.dismiss(raised.mention_id, supervisor, text)  # settles it as dismissed
         return get_escalation(escalation_id)
     now = utcnow()
     moved = db.session.execute(
