@@ -225,7 +225,8 @@ def _mention_page(  # type: ignore[no-untyped-def]
         can_reply=mention.status is MentionStatus.OPEN
         and not any(r.status in LIVE_REPLY_STATUSES for r in own_replies)
         and (holder is None or holder.id == current_user.id),
-        reply_form=reply_form or ReplyForm(formdata=None),
+        reply_form=reply_form
+        or ReplyForm(formdata=None, text=replies.draft_to_offer(own_replies, current_user)),
         dismiss_form=dismiss_form or DismissForm(formdata=None),
         escalate_form=escalate_form or EscalateForm(formdata=None, prefix="escalate"),
         open_escalation=escalation.open_escalation_for(mention.id),

@@ -187,6 +187,19 @@ def get_reply(reply_id: int) -> Reply:
     return reply
 
 
+def draft_to_offer(mention_replies: list[Reply], employee: Employee) -> str | None:
+    """The text of the employee's latest reply to a mention, unsigned, while it waits for approval
+    or after it was rejected: the composer offers it again, so a rejection costs no retyping."""
+    mine = [r for r in mention_replies if r.author_id == employee.id]
+    if not mine:
+        return None
+    latest = max(mine, key=lambda r: (r.created_at, r.id))
+    if latest.status not in (ReplyStatus.PENDING_APPROVAL, ReplyStatus.REJECTED):
+        return None
+    signature = current_app.config["HELPDESK"].signature_format.format(number=employee.number)
+    return latest.text.removesuffix(signature)
+
+
 def approve(reply_id: int, supervisor: Employee) -> Reply:
     """A supervisor lets a trainee's reply go out; never their own.
 

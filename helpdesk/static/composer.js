@@ -100,6 +100,7 @@
 
   // --- the reply's state and who holds the claim --------------------------------------
   var holderLine = document.getElementById("claim-holder");
+  var composer = document.getElementById("composer-section");
   var statusBadge = document.getElementById("mention-status");
 
   var updateReply = function (reply) {
@@ -127,6 +128,13 @@
       }
     }
     (mention.replies || []).forEach(updateReply);
+    // A rejected reply leaves the mention open: bring the composer back (it holds the draft).
+    var live = (mention.replies || []).some(function (r) { return PENDING.indexOf(r.status) >= 0; });
+    var mine = !mention.claimed_by || mention.claimed_by === me;
+    if (composer && composer.hidden && mention.status === "open" && !live && mine) {
+      composer.hidden = false;
+      text.dispatchEvent(new Event("input", { bubbles: true }));
+    }
   };
 
   var busy = function () {

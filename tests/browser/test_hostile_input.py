@@ -122,6 +122,7 @@ LAYOUT_AUDIT = """
   }
   for (const selector of controls) {
     for (const el of document.querySelectorAll(selector)) {
+      if (el.closest("[hidden]")) continue;  // not shown now (a composer while a reply waits)
       el.scrollIntoView({ block: "center", inline: "center" });
       const box = el.getClientRects()[0];  // an inline link's first line, not its bounding box
       if (!box || !box.width || !box.height) {
