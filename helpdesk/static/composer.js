@@ -82,6 +82,35 @@
       timer = setTimeout(check, 250);
     });
 
+    // The box's maxlength cuts a long paste and drops keys at the limit silently: say so.
+    var notice = document.getElementById("limit-notice");
+    var limit = text.maxLength > 0 ? text.maxLength : 0;
+    var say = function (template, lost) {
+      notice.textContent = template.replace("{max}", String(limit)).replace("{lost}", String(lost));
+    };
+    var keptAround = function () {
+      return text.value.length - (text.selectionEnd - text.selectionStart);
+    };
+    if (limit && notice) {
+      text.addEventListener("paste", function (event) {
+        var pasted = event.clipboardData ? event.clipboardData.getData("text/plain") : "";
+        var wanted = keptAround() + pasted.replace(/\r\n?/g, "\n").length;
+        // After the browser has inserted what fits (no input event when nothing fits).
+        setTimeout(function () {
+          if (wanted > text.value.length) say(notice.dataset.cut, wanted - text.value.length);
+        }, 0);
+      });
+      text.addEventListener("beforeinput", function (event) {
+        var typed = event.inputType === "insertLineBreak" ? "\n" : event.data;
+        if (/^insert(Text|LineBreak)$/.test(event.inputType) && typed && keptAround() + typed.length > limit) {
+          say(notice.dataset.full, 0);
+        }
+      });
+      text.addEventListener("input", function () {
+        if (text.value.length < limit) notice.textContent = "";
+      });
+    }
+
     // A canned reply fills an empty box, else goes on a new line; then the count runs again.
     var cannedSelect = document.getElementById("canned-select");
     if (cannedSelect) {

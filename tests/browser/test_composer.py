@@ -50,3 +50,41 @@ def test_a_rejected_trainee_gets_the_composer_back_live_with_the_draft(x, make_e
     trainee.click("#send-button")
     expect(trainee.locator(".flash")).to_contain_text("waiting for a supervisor's approval")
     assert trainee.errors == [] and supervisor.errors == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "cut", "full"),
+    [
+        ("en-US", "150 characters of your paste were left out", "at most 600 characters"),
+        ("ja-JP", "150文字は入りませんでした", "600文字まで"),
+    ],
+)
+def test_a_paste_past_the_limit_says_what_was_cut(x, make_employee, signed_in, locale, cut, full):
+    """Pasting 750 characters keeps 600 and says, in the reader's language, that 150 were left
+    out; typing at the limit says the box is full; shortening the text takes the notice away."""
+    make_employee("0427")
+    (mention_id,) = ingest(x, "Is the store open on Sunday?")
+    agent = signed_in("0427", locale=locale)
+    agent.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    agent.goto(f"/mentions/{mention_id}")
+    agent.click("#claim-button")
+    box, notice = agent.locator("#reply-text"), agent.locator("#limit-notice")
+    expect(notice).to_be_hidden()
+
+    agent.evaluate("(text) => navigator.clipboard.writeText(text)", "a" * 700 + "\r\n" + "b" * 49)
+    box.fill("")
+    box.focus()
+    agent.keyboard.press("Control+V")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text(cut)
+    assert len(box.input_value()) == 600
+
+    box.press("End")
+    box.press("Backspace")
+    expect(notice).to_be_hidden()
+    box.press("End")
+    agent.keyboard.type("cd")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text(full)
+    assert box.input_value().endswith("c") and len(box.input_value()) == 600
+    assert agent.errors == []
