@@ -51,11 +51,12 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from helpdesk.x.sandbox import wire
+from helpdesk.x.sandbox.faults import Fault
+from helpdesk.x.sandbox.rates import POST_KEY
+from helpdesk.x.sandbox.search import search_page
 from helpdesk.x.sandbox.state import (
     MAX_BULK,
-    POST_KEY,
     USERNAME_RE,
-    Fault,
     PostRejected,
     SandboxError,
     SandboxSettings,
@@ -302,7 +303,7 @@ def search_recent() -> Response:
     fields = wire.parse_fields(args)
     state = get_state()
     with state.lock:
-        page = state.search_page(terms, query)
+        page = search_page(state, terms, query)
         return json_response(wire.render_page(state, page, fields))
 
 

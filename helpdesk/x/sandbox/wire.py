@@ -8,13 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from helpdesk.x.sandbox.search import SearchTerm
 from helpdesk.x.sandbox.state import (
     INVALID_REQUEST,
     MENTION_RE,
     Page,
     Query,
     SandboxState,
-    SearchTerm,
     Tweet,
     User,
 )
