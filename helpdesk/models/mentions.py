@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,7 +48,9 @@ class Mention(db.Model):
     conversation_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
     in_reply_to_tweet_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     is_quote: Mapped[bool] = mapped_column(default=False)
-    text: Mapped[str] = mapped_column(sa.Text)
+    text: Mapped[str] = mapped_column(sa.Text)  # as typed: X's escaping and t.co links undone
+    # The links X listed, offsets in `text`: [{start, end, url (t.co), expanded_url, ...}].
+    links: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON(none_as_null=True))
     lang: Mapped[str | None] = mapped_column(sa.Text)  # as X sends it, however long
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -101,6 +101,7 @@ def _mention_row(
         "in_reply_to_tweet_id": tweet.referenced("replied_to"),
         "is_quote": tweet.referenced("quoted") is not None,
         "text": tweet.text,
+        "links": [asdict(link) for link in tweet.links] or None,
         "lang": tweet.lang,
         "created_at": tweet.created_at or now,
         "ingested_at": now,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from helpdesk.x.errors import (
     XRejected,
     XUnavailable,
 )
+from helpdesk.x.text import comparable
 
 if TYPE_CHECKING:
     from helpdesk.config import Settings
@@ -40,12 +40,9 @@ JOB_SLACK = timedelta(seconds=30)
 
 
 def same_text(posted: str, ours: str) -> bool:
-    """Whether a post on X carries our reply's text (X may normalise and trim)."""
-
-    def norm(value: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", value).split())
-
-    return norm(posted) == norm(ours)
+    """Whether a post on X carries our reply's text: `posted` as the X boundary gives it
+    (escaping undone, t.co links expanded); X may normalise, trim and add a link's scheme."""
+    return comparable(posted) == comparable(ours)
 
 
 def retry_delay(attempts: int) -> timedelta:

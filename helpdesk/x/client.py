@@ -20,7 +20,14 @@ from helpdesk.x.errors import (
     XUnavailable,
 )
 from helpdesk.x.models import PostedTweet, TweetPage, UserLookup, XAccount
-from helpdesk.x.parse import parse_page, parse_rate_limit, parse_user, parse_users, snowflake
+from helpdesk.x.parse import (
+    parse_page,
+    parse_rate_limit,
+    parse_user,
+    parse_users,
+    snowflake,
+    typed_text,
+)
 from helpdesk.x.transport import attach_transport
 
 if TYPE_CHECKING:
@@ -228,7 +235,7 @@ class XClient:
                 data = response.json()["data"]
                 return PostedTweet(
                     id=snowflake(data["id"], "posted tweet id"),
-                    text=data.get("text", text),
+                    text=typed_text(data)[0] if isinstance(data.get("text"), str) else text,
                     rate_limit=parse_rate_limit(response.headers),
                 )
             except (ValueError, KeyError, TypeError, XMalformed) as exc:

@@ -18,6 +18,17 @@ class XAccount:
 
 
 @dataclass(frozen=True)
+class XLink:
+    """A link in a post: where it sits in our text (code points), X's t.co form and target."""
+
+    start: int
+    end: int
+    url: str
+    expanded_url: str
+    display_url: str | None = None
+
+
+@dataclass(frozen=True)
 class XTweet:
     """A post as X describes it; ids as integers (they are snowflakes)."""
 
@@ -29,6 +40,7 @@ class XTweet:
     in_reply_to_user_id: int | None = None
     lang: str | None = None
     references: tuple[tuple[str, int], ...] = ()
+    links: tuple[XLink, ...] = ()  # `text` carries each expanded_url where X put its t.co link
 
     def referenced(self, kind: str) -> int | None:
         """The id this post references as `kind` (replied_to, quoted, retweeted), if any."""

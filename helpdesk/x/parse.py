@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk.x.errors import XMalformed
-from helpdesk.x.models import RateLimit, TweetPage, UserLookup, XAccount, XTweet
+from helpdesk.x.models import RateLimit, TweetPage, UserLookup, XAccount, XLink, XTweet
 
 # A lone surrogate (an unpaired "\ud800" escape in X's JSON) cannot be encoded as UTF-8, and
 # PostgreSQL text refuses NUL: either would fail the page's insert and stall ingestion for good.
@@ -18,6 +18,60 @@ _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 def storable(value: str) -> str:
     """Customer text exactly as decoded, except lone surrogates and NUL, each made U+FFFD."""
     return _UNSTORABLE.sub("\ufffd", value)
+
+
+# X escapes exactly these three in every text it serves (transport, not the customer's text).
+_X_ENTITY = re.compile("&(amp|lt|gt);")
+_X_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape(value: str) -> str:
+    """Undo X's escaping once: `&amp;` `&lt;` `&gt;` only, so a typed `&amp;` stays `&amp;`."""
+    return _X_ENTITY.sub(lambda m: _X_ENTITIES[m.group(1)], value)
+
+
+def _url_entities(raw: Any) -> list[tuple[int, int, str, str, str | None]]:
+    """entities.urls as (start, end, t.co url, expanded_url, display_url), well-formed only."""
+    entities = raw.get("entities") if isinstance(raw.get("entities"), Mapping) else {}
+    found = []
+    for item in entities.get("urls") or ():
+        if not isinstance(item, Mapping):
+            continue
+        start, end, url = item.get("start"), item.get("end"), item.get("url")
+        expanded, display = item.get("expanded_url"), item.get("display_url")
+        if not (isinstance(url, str) and url and isinstance(expanded, str) and expanded):
+            continue
+        if not (isinstance(start, int) and isinstance(end, int)):
+            start = end = -1  # looked for by its t.co form
+        display = display if isinstance(display, str) else None
+        found.append((start, end, url, expanded, display))
+    return sorted(found, key=lambda item: item[0])
+
+
+def typed_text(raw: Mapping[str, Any]) -> tuple[str, tuple[XLink, ...]]:
+    """What the person typed: X's escaping undone once, each t.co link back to its target.
+
+    A link whose offsets do not point at its t.co form is looked for by that form instead.
+    """
+    served: str = raw["text"]
+    pieces: list[str] = []
+    links: list[XLink] = []
+    at = 0  # position in the served text
+    length = 0  # code points of our text so far
+    for start, end, url, expanded, display in _url_entities(raw):
+        if served[start:end] != url or start < at:
+            start = served.find(url, at)
+            if start < 0:
+                continue
+            end = start + len(url)
+        before = unescape(served[at:start])
+        pieces += [before, expanded]
+        length += len(before)
+        links.append(XLink(length, length + len(expanded), url, expanded, display))
+        length += len(expanded)
+        at = end
+    pieces.append(unescape(served[at:]))
+    return "".join(pieces), tuple(links)
 
 
 def _optional_text(value: Any) -> str | None:
@@ -52,9 +106,11 @@ def parse_tweet(raw: Any) -> XTweet:
     for ref in raw.get("referenced_tweets") or ():
         if isinstance(ref, Mapping) and isinstance(ref.get("type"), str):
             references.append((ref["type"], snowflake(ref.get("id"), "referenced_tweets.id")))
+    text, links = typed_text(raw)
     return XTweet(
         id=snowflake(raw.get("id"), "tweet id"),
-        text=storable(raw["text"]),
+        text=storable(text),
+        links=links,
         author_id=_optional_id(raw.get("author_id"), "author_id"),
         conversation_id=_optional_id(raw.get("conversation_id"), "conversation_id"),
         created_at=_timestamp(raw.get("created_at")),

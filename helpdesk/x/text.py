@@ -6,7 +6,7 @@ import re
 import string
 import unicodedata
 
-from twitter_text import parse_tweet
+from twitter_text import extract_urls_with_indices, parse_tweet
 
 MAX_WEIGHTED_LENGTH = 280
 # twitter-text's URL regex is quadratic on inputs like "x.x.x...." (seconds at a few thousand
@@ -16,6 +16,7 @@ MAX_COUNTED_CHARS = 1000
 DEFAULT_SIGNATURE_FORMAT = " ^{number}"
 
 _LINE_BREAK = re.compile(r"\r\n|\r")
+_SCHEME = re.compile(r"(?i)^https?://")
 
 
 def normalize_line_endings(text: str) -> str:
@@ -87,3 +88,18 @@ def with_signature(text: str, number: str, signature_format: str = DEFAULT_SIGNA
     body = normalize_line_endings(text).rstrip()
     signed = body + signature_format.format(number=number)
     return unicodedata.normalize("NFC", normalize_line_endings(signed))
+
+
+def comparable(text: str) -> str:
+    """A post's text as reconciliation compares it: NFC, whitespace runs as one space, and
+    every link without its scheme (X expands a typed `example.com` to `http://example.com`).
+    """
+    text = unicodedata.normalize("NFC", text)
+    if len(text) <= MAX_COUNTED_CHARS:  # longer cannot be a post; and the URL regex is slow
+        pieces, at = [], 0
+        for found in extract_urls_with_indices(text):
+            start, end = found["indices"]
+            pieces += [text[at:start], _SCHEME.sub("", found["url"])]
+            at = end
+        text = "".join(pieces) + text[at:]
+    return " ".join(text.split())

@@ -25,6 +25,10 @@ HOSTILE = (
     "Ünïcödé ñ ß Ω ﬁ",  # a ligature NFKC would fold
     "@someone_else cc",
     "%s %d {0} ${HOME} `rm -rf`",
+    # X serves &, <, > escaped and links as t.co: the desk must show what was typed.
+    "Q&A <重要> https://example.com/a?b=1&c=2",
+    "typed &amp;amp; and &gt; literally",
+    "two links https://www.acme.co.jp/faq?q=返品&x=1 & https://t.example.com/<x>",
 )
 NAMES = (
     "田中 花子",
@@ -41,6 +45,10 @@ REPLY_OPENERS = (
     "ご不便をおかけしております。担当者が確認いたします",
     "Sorry for the trouble! Our team is on it 🙏",
     "お問い合わせありがとうございます。順番にご案内しております",
+    # X escapes these and wraps the links in t.co: reconciliation must still know them.
+    "Q&A <FAQ> https://support.acme.co.jp/faq?a=1&b=2 & more",
+    "詳しくはこちら→acme.co.jp/help をご覧ください <重要>",
+    "We typed &amp; and &lt;b&gt; literally, see https://acme.co.jp/a and https://acme.co.jp/b",
 )
 
 OPS = {

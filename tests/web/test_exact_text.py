@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from markupsafe import escape
 
 from helpdesk.extensions import db
 from helpdesk.models import Mention, Priority
@@ -24,6 +27,9 @@ TEXTS = [
     "@acme_help \u200bzero\u200dwidth\ufeff \u202eright-to-left\u202c",
     "@acme_help 👨\u200d👩\u200d👧 👍🏽 ！！",
     "@acme_help <b>bold</b> &amp; \"quotes\" 'single'",
+    # X serves these escaped (&amp; &lt; &gt;) and the link as t.co: the boundary undoes both.
+    "@acme_help Q&A <重要> https://example.com/a?b=1&c=2",
+    "@acme_help typed &amp;amp; &lt;not a tag&gt; https://acme.example/x and https://a.co/y?z=<>",
 ]
 NAMES = ["Ｈａｎａｋｏ　田中？", "e\u0301mile \u202ename", "ﾀﾅｶ ﾊﾅｺ", "  spaced  "]
 
@@ -113,3 +119,38 @@ def test_normalisation_is_only_for_matching(app, x):
     mention = db.session.scalar(sa.select(Mention))
     assert mention.text == text
     assert mention.priority is Priority.HIGH
+
+
+DONE_WHEN = "Q&A <重要> https://example.com/a?b=1&c=2"
+
+
+def test_a_mention_with_x_entities_and_a_link_shows_as_typed_everywhere(
+    app, x, client, make_employee, login
+):
+    """`Q&A <重要> https://example.com/a?b=1&c=2` is exactly that in the inbox, the mention
+    page, the API and the export, with its t.co link kept beside it and no customer href."""
+    x.mention(DONE_WHEN, username="done_when")
+    ingest_mentions()
+    mention = db.session.scalar(sa.select(Mention))
+    assert mention.text == f"@acme_help {DONE_WHEN}"
+    (link,) = mention.links
+    assert link["expanded_url"] == "https://example.com/a?b=1&c=2"
+    assert link["url"].startswith("https://t.co/")
+    assert mention.text[link["start"] : link["end"]] == link["expanded_url"]
+    make_employee("0900", role="supervisor")
+    login("0900")
+    inbox = client.get("/?status=all").text
+    page = client.get(f"/mentions/{mention.id}").text
+    assert DONE_WHEN in " ".join(_shown(page, "tweet-text"))
+    for shown in (inbox, page):
+        assert str(escape(DONE_WHEN)) in shown  # escaped once, by us, as any text
+        assert 'href="https://example.com' not in shown and "t.co/" not in shown
+    token = create_token(make_employee("0427"))
+    api = client.get(
+        f"/api/v1/mentions/{mention.id}", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert api["text"] == f"@acme_help {DONE_WHEN}"
+    day = datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
+    csv_body = client.get("/supervise/mentions.csv", query_string={"from": day, "to": day})
+    csv_body = csv_body.get_data().decode("utf-8-sig")
+    assert f"@acme_help {DONE_WHEN}" in csv_body

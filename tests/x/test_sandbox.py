@@ -386,14 +386,19 @@ def test_latency_without_status_answers_normally(sandbox):
 
 
 def test_hostile_text_round_trips_verbatim(sandbox):
-    """Customer and brand text come back byte for byte, never interpreted."""
+    """Customer and brand text come back byte for byte through our X boundary, never
+    interpreted; on the wire only &, < and > are escaped, as X does."""
     hostile = (
         '@acme_help <script>alert("x")</script> &amp; {{7*7}} {0} %s \\n\\u0000 '
         "'; DROP TABLE mentions; -- \u202egnp.exe \x00 ｱｲｳ 👨‍👩‍👧‍👦\r\nnext"
     )
     tweet_id = sandbox.mention(hostile)
     data = sandbox.client().get_users_mentions(sandbox.brand_id).data
-    assert [(str(t.id), t.text) for t in data] == [(tweet_id, hostile)]
+    escaped = hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert [(str(t.id), t.text) for t in data] == [(tweet_id, escaped)]
+    page = sandbox.helpdesk_client().mentions_page(int(sandbox.brand_id))
+    stored = hostile.replace("\x00", "\ufffd")  # NUL cannot be stored (see parse.storable)
+    assert [(t.id, t.text) for t in page.tweets] == [(int(tweet_id), stored)]
     reply = '<b>"quoted"</b> & \\ {name}'
     sandbox.client().create_tweet(text=reply, in_reply_to_tweet_id=tweet_id)
     assert sandbox.get("/_sandbox/tweets", author="brand").json()["data"][0]["text"] == reply
@@ -516,3 +521,34 @@ def test_advancing_the_clock_opens_a_new_rate_window(sandbox):
         client.get_users_mentions(sandbox.brand_id)
     sandbox.post("/_sandbox/clock", {"advance_seconds": 901})
     assert client.get_users_mentions(sandbox.brand_id).meta == {"result_count": 0}
+
+
+DONE_WHEN = "Q&A <重要> https://example.com/a?b=1&c=2"
+
+
+def _served_as_x_does(tweet: dict) -> None:
+    text = tweet["text"]
+    assert "Q&amp;A &lt;重要&gt; https://t.co/" in text and "example.com" not in text
+    (link,) = tweet["entities"]["urls"]
+    assert text[link["start"] : link["end"]] == link["url"]
+    assert link["expanded_url"] == "https://example.com/a?b=1&c=2"
+    assert link["display_url"] == "example.com/a?b=1&c=2"
+
+
+def test_every_read_escapes_exactly_three_characters_and_wraps_links_in_t_co(sandbox):
+    """Mentions, search and the brand's timeline serve &, <, > escaped (a typed &amp; as
+    &amp;amp;) and each URL as the same t.co link with its entities.urls entry."""
+    mention = sandbox.mention(DONE_WHEN + " &amp; 'quotes' \"too\"")
+    client = sandbox.client()
+    created = client.create_tweet(text=DONE_WHEN, in_reply_to_tweet_id=mention)
+    assert created.data["text"].startswith("Q&amp;A &lt;重要&gt; https://t.co/")
+    fields = {"tweet_fields": ["entities"], "user_auth": True}
+    mentions = client.get_users_mentions(sandbox.brand_id, **fields).data
+    found = client.search_recent_tweets('"重要"', **fields).data
+    own = client.get_users_tweets(sandbox.brand_id, **fields).data
+    assert mentions[0].text.endswith(" &amp;amp; 'quotes' \"too\"")
+    for tweet in (mentions[0], found[0], found[1], own[0]):
+        _served_as_x_does(tweet.data)
+    assert own[0].text == created.data["text"]
+    assert mentions[0].data["entities"]["urls"] == found[-1].data["entities"]["urls"]
+    assert sandbox.get("/_sandbox/tweets", author="brand").json()["data"][0]["text"] == DONE_WHEN

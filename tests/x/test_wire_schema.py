@@ -15,6 +15,7 @@ import pytest
 import requests
 import tweepy
 from jsonschema import Draft202012Validator
+from twitter_text import extract_urls_with_indices
 
 from helpdesk.x.client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
 from helpdesk.x.parse import parse_page
@@ -127,6 +128,9 @@ TIME = {
 }
 COUNT = {"type": "integer", "minimum": 0}
 SPAN = {"start": COUNT, "end": COUNT}
+# X escapes exactly &, < and > in every text it serves; nothing else comes as an entity.
+SERVED_TEXT = {"type": "string", "pattern": "^(?:[^&<>]|&(?:amp|lt|gt);)*$"}
+TCO = {"type": "string", "pattern": "^https://t\\.co/[A-Za-z0-9]{10}$"}
 ENTITIES = {
     "type": "object",
     "minProperties": 1,
@@ -143,6 +147,21 @@ ENTITIES = {
                     **SPAN,
                     "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,15}$"},
                     "id": ID,
+                },
+            },
+        },
+        "urls": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["start", "end", "url", "expanded_url", "display_url"],
+                "additionalProperties": False,
+                "properties": {
+                    **SPAN,
+                    "url": TCO,
+                    "expanded_url": {"type": "string", "pattern": "^https?://"},
+                    "display_url": {"type": "string", "minLength": 1},
                 },
             },
         },
@@ -208,7 +227,7 @@ def tweet_schema(fields: FieldSet) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "id": ID,
-            "text": {"type": "string"},
+            "text": SERVED_TEXT,
             "edit_history_tweet_ids": {"type": "array", "minItems": 1, "items": ID},
             **{name: TWEET_PROPERTIES[name] for name in keys if name in TWEET_PROPERTIES},
         },
@@ -337,7 +356,7 @@ CREATED = {
             "additionalProperties": False,
             "properties": {
                 "id": ID,
-                "text": {"type": "string"},
+                "text": SERVED_TEXT,
                 "edit_history_tweet_ids": {"type": "array", "minItems": 1, "items": ID},
             },
         }
@@ -492,8 +511,16 @@ def _error_index(body: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def check_entities(tweet: dict[str, Any], where: str) -> None:
-    """Entity offsets count code points and point at the @handle or #tag they name."""
+    """Entity offsets count code points and point at the @handle, #tag or t.co link they name;
+    the text holds no URL other than its t.co links."""
     text = tweet["text"]
+    links = tweet.get("entities", {}).get("urls", [])
+    for link in links:
+        assert text[link["start"] : link["end"]] == link["url"], (where, link)
+    unlinked = [u["url"] for u in extract_urls_with_indices(text) if "//t.co/" not in u["url"]]
+    assert not unlinked, (where, text)
+    if links:
+        assert len(links) == text.count("https://t.co/"), (where, text)
     for mention in tweet.get("entities", {}).get("mentions", []):
         piece = text[mention["start"] : mention["end"]]
         assert piece[1:] == mention["username"] and piece[0] in "@＠", (where, mention)
@@ -772,6 +799,7 @@ def create(client: tweepy.Client, text: str, reply_to: str, tally: Tally) -> req
     assert_rate_headers(response, "POST /2/tweets 201", post=True)
     data = response.json()["data"]
     assert data["edit_history_tweet_ids"] == [data["id"]]
+    check_entities(data, "POST /2/tweets 201")
     tally.count("created")
     return response
 
@@ -797,7 +825,12 @@ def build_world(sandbox: RunningSandbox, seed: int, tally: Tally) -> tuple[list[
     with sandbox.state.lock:
         mentions = [str(i) for i in sandbox.state.mention_ids]
     gone = f"gone_{seed}"
-    hidden = customer_post(sandbox, username=gone, text="届かないんですが", author_unavailable=True)
+    hidden = customer_post(
+        sandbox,
+        username=gone,
+        text="届かないんですが Q&A <重要> https://example.com/a?b=1&c=2 &amp; example.com/x",
+        author_unavailable=True,
+    )
     customer_post(sandbox, username=gone, text="まだですか", in_reply_to_tweet_id=hidden)
     customer_post(sandbox, username=f"quoter_{seed}", text="same here", quote_of=hidden)
     customer_post(sandbox, username=f"echo_{seed}", text="", retweet_of=hidden)
@@ -808,7 +841,12 @@ def build_world(sandbox: RunningSandbox, seed: int, tally: Tally) -> tuple[list[
     replies = []
     for n, target in enumerate([hidden, helper, *mentions[::13]]):
         replies.append(
-            create(client, f"お問い合わせありがとうございます ({seed}-{n})", target, tally)
+            create(
+                client,
+                f"お問い合わせありがとうございます ({seed}-{n}) <&> https://acme.example/faq?n={n}",
+                target,
+                tally,
+            )
         )
     brand_reply = replies[0].json()["data"]["id"]
     customer_post(sandbox, username=f"fan_{seed}", text="great answer", quote_of=brand_reply)

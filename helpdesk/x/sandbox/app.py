@@ -51,11 +51,13 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from helpdesk.x.sandbox import wire
+from helpdesk.x.sandbox.faults import Fault
+from helpdesk.x.sandbox.rates import POST_KEY
+from helpdesk.x.sandbox.search import search_page
+from helpdesk.x.sandbox.served import served_text
 from helpdesk.x.sandbox.state import (
     MAX_BULK,
-    POST_KEY,
     USERNAME_RE,
-    Fault,
     PostRejected,
     SandboxError,
     SandboxSettings,
@@ -302,7 +304,7 @@ def search_recent() -> Response:
     fields = wire.parse_fields(args)
     state = get_state()
     with state.lock:
-        page = state.search_page(terms, query)
+        page = search_page(state, terms, query)
         return json_response(wire.render_page(state, page, fields))
 
 
@@ -341,7 +343,8 @@ def create_tweet() -> Response:
         tweet = state.post_brand_tweet(text, in_reply_to_tweet_id=reply_to, quote_tweet_id=quote)
     except PostRejected as rejected:
         return json_response(rejected.body, rejected.status)
-    data = {"id": str(tweet.id), "text": tweet.text, "edit_history_tweet_ids": [str(tweet.id)]}
+    text, _ = served_text(tweet.id, tweet.text)  # X's create answer has no entities
+    data = {"id": str(tweet.id), "text": text, "edit_history_tweet_ids": [str(tweet.id)]}
     return json_response({"data": data}, 201)
 
 

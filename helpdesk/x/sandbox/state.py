@@ -1,8 +1,7 @@
-"""The X sandbox's in-memory store: users, tweets, ids, rate-limit windows and faults."""
+"""The X sandbox's in-memory store: users, tweets, ids; rate windows and faults mix in."""
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import random
 import re
@@ -15,12 +14,15 @@ from dataclasses import asdict, dataclass, field, replace
 from twitter_text import parse_tweet
 
 from helpdesk.x.sandbox import corpus
+from helpdesk.x.sandbox.faults import Fault, Faults
+from helpdesk.x.sandbox.rates import DAILY_KEY, DAY_SECONDS, POST_KEY, RateLimits, RateWindow
+
+__all__ = ["DAILY_KEY", "DAY_SECONDS", "POST_KEY", "Fault", "RateWindow"]  # re-exported
 
 EPOCH_MS = 1288834974657  # X's snowflake epoch (2010-11-04)
 BRAND_ID = 1580000000000000001
 BRAND_USERNAME = "acme_help"
 BRAND_NAME = "ACME サポート"
-SEARCH_DAYS = 7
 USER_TIMELINE_WINDOW = 3200  # X serves only a user's newest 3200 posts
 MAX_BULK = 200_000
 
@@ -33,12 +35,6 @@ _BRAND_RE = re.compile(
 _JA_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _LATIN_RE = re.compile(r"[A-Za-z]{2,}")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
-
-READ = "read"
-POST = "post"
-POST_KEY = "POST /2/tweets"
-DAILY_KEY = "POST /2/tweets (24 hours)"
-DAY_SECONDS = 86_400
 
 
 class SandboxError(Exception):
@@ -123,35 +119,6 @@ class Tweet:
         return (self.id >> 22) + EPOCH_MS
 
 
-@dataclass
-class Fault:
-    """The next `remaining` requests matching path/method stall and/or fail."""
-
-    id: int
-    status: int | None
-    remaining: int
-    path: str | None = None
-    method: str | None = None
-    latency_ms: int = 0
-    after_commit: bool = False
-    body: str | None = None  # served verbatim (with `status`, 200 by default): a malformed answer
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method and self.method.upper() != method.upper():
-            return False
-        if self.path is None:
-            return True
-        if "*" in self.path:
-            return fnmatch.fnmatchcase(path, self.path)
-        return path == self.path
-
-
-@dataclass
-class RateWindow:
-    start: float
-    used: int = 0
-
-
 @dataclass(frozen=True)
 class Query:
     """Bounds of a timeline read; every id bound is exclusive, start_ms inclusive."""
@@ -219,7 +186,7 @@ def _window_bounds(ids: list[int], query: Query, floor: int) -> tuple[int, int]:
     return lo, hi
 
 
-class SandboxState:
+class SandboxState(RateLimits, Faults):
     """Everything the sandbox knows, behind one lock; all methods are thread-safe."""
 
     def __init__(self, settings: SandboxSettings | None = None) -> None:
@@ -499,7 +466,7 @@ class SandboxState:
 
     # -- reading --------------------------------------------------------------------
 
-    def _page(
+    def page(
         self,
         ids: list[int],
         query: Query,
@@ -525,7 +492,7 @@ class SandboxState:
             if user_id != self.brand.id:
                 return Page([], False)
             ids = self.mention_ids
-            return self._page(ids, query, max(0, len(ids) - self.settings.mentions_window))
+            return self.page(ids, query, max(0, len(ids) - self.settings.mentions_window))
 
     def user_tweets_page(self, user_id: int, query: Query, exclude: frozenset[str]) -> Page:
         """The user's own posts, newest first, within their newest 3200."""
@@ -540,26 +507,7 @@ class SandboxState:
                         return False
                     return not ("replies" in exclude and "replied_to" in kinds)
 
-            return self._page(ids, query, max(0, len(ids) - USER_TIMELINE_WINDOW), keep)
-
-    def search_page(self, terms: list[SearchTerm], query: Query) -> Page:
-        """Posts of the last 7 days matching every term, newest first."""
-        with self.lock:
-            ids = self._search_candidates(terms)
-            floor = bisect_left(ids, id_floor(int((self.now() - SEARCH_DAYS * DAY_SECONDS) * 1000)))
-            bound = [t.bind(self) for t in terms]
-            return self._page(ids, query, floor, lambda tw: all(match(tw) for match in bound))
-
-    def _search_candidates(self, terms: list[SearchTerm]) -> list[int]:
-        for term in terms:
-            if term.negated:
-                continue
-            if term.kind == "mention" and term.value.lower() == self.brand.username.lower():
-                return self.mention_ids
-            if term.kind == "from":
-                user = self.users_by_name.get(term.value.lower())
-                return self.by_author.get(user.id, []) if user else []
-        return self.all_ids
+            return self.page(ids, query, max(0, len(ids) - USER_TIMELINE_WINDOW), keep)
 
     def tweets_by(self, username: str) -> list[Tweet] | None:
         with self.lock:
@@ -568,84 +516,7 @@ class SandboxState:
                 return None
             return [self.tweets[i] for i in self.by_author.get(user.id, [])]
 
-    # -- rate limits ----------------------------------------------------------------
-
-    def limit_for(self, key: str) -> int:
-        return self.settings.post_limit if key == POST_KEY else self.settings.rate_limit
-
-    def _window(self, key: str, length: float) -> RateWindow:
-        now = self.now()
-        window = self.windows.get(key)
-        if window is None or now >= window.start + length:
-            window = self.windows[key] = RateWindow(start=now)
-        return window
-
-    def hit(self, key: str) -> bool:
-        """Count one request against the endpoint's window; False when over the limit."""
-        with self.lock:
-            window = self._window(key, self.settings.rate_window_seconds)
-            if window.used >= self.limit_for(key):
-                self.counters.rate_limited += 1
-                return False
-            window.used += 1
-            peak = self.counters.peak_used
-            peak[key] = max(peak.get(key, 0), window.used)
-            return True
-
-    def _daily_allows(self) -> bool:
-        window = self._window(DAILY_KEY, DAY_SECONDS)
-        if window.used >= self.settings.daily_post_limit:
-            self.counters.rate_limited += 1
-            return False
-        return True
-
-    def _consume_daily(self) -> None:
-        self._window(DAILY_KEY, DAY_SECONDS).used += 1
-
-    def rate_headers(self, key: str, *, exhausted: bool = False) -> dict[str, str]:
-        """The x-rate-limit-* headers (and 24-hour ones for posts) as X sends them."""
-        with self.lock:
-            window = self._window(key, self.settings.rate_window_seconds)
-            limit = self.limit_for(key)
-            remaining = 0 if exhausted else max(limit - window.used, 0)
-            headers = {
-                "x-rate-limit-limit": str(limit),
-                "x-rate-limit-remaining": str(remaining),
-                "x-rate-limit-reset": str(int(window.start + self.settings.rate_window_seconds)),
-            }
-            if key == POST_KEY:
-                daily = self._window(DAILY_KEY, DAY_SECONDS)
-                day_limit = self.settings.daily_post_limit
-                for prefix in ("x-user-limit-24hour", "x-app-limit-24hour"):
-                    headers[f"{prefix}-limit"] = str(day_limit)
-                    headers[f"{prefix}-remaining"] = str(max(day_limit - daily.used, 0))
-                    headers[f"{prefix}-reset"] = str(int(daily.start + DAY_SECONDS))
-            return headers
-
     # -- faults and counters ----------------------------------------------------------
-
-    def add_fault(self, fault: Fault) -> Fault:
-        with self.lock:
-            self._fault_seq += 1
-            fault.id = self._fault_seq
-            self.faults.append(fault)
-            return fault
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
-
-    def take_fault(self, method: str, path: str) -> Fault | None:
-        """Consume one firing of the first pending fault matching this request."""
-        with self.lock:
-            for fault in self.faults:
-                if fault.matches(method, path):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self.faults.remove(fault)
-                    self.counters.faults_fired += 1
-                    return replace(fault)
-            return None
 
     def count_request(self, key: str) -> None:
         with self.lock:
@@ -675,42 +546,6 @@ class SandboxState:
                 "rate_limits": windows,
                 "settings": asdict(self.settings),
             }
-
-
-@dataclass(frozen=True)
-class SearchTerm:
-    """One AND-ed piece of a recent-search query: @user, from:, to:, is:, or a keyword."""
-
-    kind: str
-    value: str
-    negated: bool = False
-
-    def bind(self, state: SandboxState) -> Callable[[Tweet], bool]:
-        test = self._test(state)
-        if self.negated:
-            return lambda tweet: not test(tweet)
-        return test
-
-    def _test(self, state: SandboxState) -> Callable[[Tweet], bool]:
-        value = self.value.lower()
-        if self.kind == "mention":
-            if value == state.brand.username.lower():
-                return lambda tweet: tweet.mentions_brand
-            return lambda tweet: any(m.lower() == value for m in MENTION_RE.findall(tweet.text))
-        if self.kind in ("from", "to"):
-            user = state.users_by_name.get(value)
-            user_id = user.id if user else -1
-            if self.kind == "from":
-                return lambda tweet: tweet.author_id == user_id
-            return lambda tweet: tweet.in_reply_to_user_id == user_id
-        if self.kind == "conversation_id":
-            return lambda tweet: str(tweet.conversation_id) == value
-        if self.kind == "lang":
-            return lambda tweet: tweet.lang == value
-        if self.kind == "is":
-            kind = {"retweet": "retweeted", "reply": "replied_to", "quote": "quoted"}[value]
-            return lambda tweet: any(k == kind for k, _ in tweet.referenced)
-        return lambda tweet: value in tweet.text.lower()
 
 
 # -- problem bodies X sends for refused posts ---------------------------------------------

@@ -8,13 +8,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from helpdesk.x.sandbox.search import SearchTerm
+from helpdesk.x.sandbox.served import served_text
 from helpdesk.x.sandbox.state import (
     INVALID_REQUEST,
     MENTION_RE,
     Page,
     Query,
     SandboxState,
-    SearchTerm,
     Tweet,
     User,
 )
@@ -269,9 +270,11 @@ def rfc3339(ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-def entities(state: SandboxState, text: str) -> dict[str, list[dict[str, object]]]:
-    """Mentions and hashtags with code-point start/end, as X's entities object."""
-    out: dict[str, list[dict[str, object]]] = {}
+def entities(
+    state: SandboxState, text: str, urls: list[dict[str, object]] | None = None
+) -> dict[str, list[dict[str, object]]]:
+    """Mentions, hashtags and `urls` with code-point start/end in the served `text`."""
+    out: dict[str, list[dict[str, object]]] = {"urls": urls} if urls else {}
     mentions = []
     for match in MENTION_RE.finditer(text):
         item: dict[str, object] = {
@@ -294,9 +297,10 @@ def entities(state: SandboxState, text: str) -> dict[str, list[dict[str, object]
 
 
 def render_tweet(state: SandboxState, tweet: Tweet, tweet_fields: frozenset[str]) -> dict:
+    text, urls = served_text(tweet.id, tweet.text)
     body: dict[str, object] = {
         "id": str(tweet.id),
-        "text": tweet.text,
+        "text": text,
         "edit_history_tweet_ids": [str(tweet.id)],
     }
     if not tweet_fields:
@@ -311,7 +315,7 @@ def render_tweet(state: SandboxState, tweet: Tweet, tweet_fields: frozenset[str]
         "referenced_tweets": lambda: (
             [{"type": kind, "id": str(ref)} for kind, ref in tweet.referenced] or None
         ),
-        "entities": lambda: entities(state, tweet.text) or None,
+        "entities": lambda: entities(state, text, urls) or None,
         "lang": lambda: tweet.lang,
         "possibly_sensitive": lambda: False,
         "reply_settings": lambda: "everyone",
