@@ -53,7 +53,8 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app, settings)
     _register_blueprints(app)
-    from helpdesk import errors, security, sessions
+    from helpdesk import sessions
+    from helpdesk.web import errors, security
 
     errors.register(app)
     security.register(app)
@@ -65,8 +66,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     from helpdesk import auth_loader, redis_store
     from helpdesk.database import configure_engine
     from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from helpdesk.i18n import select_locale, select_timezone
     from helpdesk.services import x_status
+    from helpdesk.web.i18n import select_locale, select_timezone
     from helpdesk.x.client import XClient
 
     db.init_app(app)
@@ -103,7 +104,7 @@ def _migrations_folder() -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from helpdesk import badge_marks, filters
+    from helpdesk import badge_marks
     from helpdesk.account.views import bp as account_bp
     from helpdesk.api import (
         accounts,  # noqa: F401 - adds the employee and token routes to api_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.supervise.audit_views import bp as audit_bp
     from helpdesk.supervise.proof_views import bp as proof_bp
     from helpdesk.supervise.views import bp as supervise_bp
+    from helpdesk.web import templating
 
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
@@ -127,5 +129,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(supervise_bp)
     app.register_blueprint(proof_bp)
     app.register_blueprint(audit_bp)
-    filters.register(app)
+    templating.register(app)
     badge_marks.register(app)

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from helpdesk.access import role_required
 from helpdesk.models import Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import coverage, figures, listening
 from helpdesk.services.errors import NotFound, ServiceError, http_status
+from helpdesk.web.access import role_required
 
 bp = Blueprint("listening", __name__, url_prefix="/supervise")
 

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from helpdesk import sessions
-from helpdesk.access import login_required, role_required
 from helpdesk.account.forms import ChangePasswordForm, RevokeForm, TokenForm
-from helpdesk.form_errors import first_error
 from helpdesk.models import Employee, Role
 from helpdesk.services import employees
 from helpdesk.services.errors import ServiceError
+from helpdesk.web.access import login_required, role_required
+from helpdesk.web.forms import first_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from helpdesk.api.serializers import employee_json, token_json
 from helpdesk.api.views import bp, json_body, token_required
-from helpdesk.errors import ApiError
 from helpdesk.models import Employee, Role
 from helpdesk.services import employees
+from helpdesk.web.errors import ApiError
 
 
 def _employee(number: str) -> Employee:

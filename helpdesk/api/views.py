@@ -19,11 +19,11 @@ from helpdesk.api.serializers import (
     reply_json,
     token_json,
 )
-from helpdesk.errors import ApiError
 from helpdesk.extensions import csrf
 from helpdesk.models import Role
 from helpdesk.services import canned, coverage, employees, escalation, health, inbox, replies
 from helpdesk.services.errors import ServiceError, http_status
+from helpdesk.web.errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer requests need none; token_required checks cookie-authenticated writes

@@ -9,13 +9,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from helpdesk.access import role_required
-from helpdesk.filters import labels
 from helpdesk.inbox.forms import DismissForm, ReplyForm
 from helpdesk.models import LIVE_REPLY_STATUSES, Mention, MentionStatus, Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import canned, escalation, inbox, replies
 from helpdesk.services.errors import NotFound, ServiceError, http_status
+from helpdesk.web.access import role_required
+from helpdesk.web.templating import labels
 
 bp = Blueprint("inbox", __name__)
 

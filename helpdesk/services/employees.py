@@ -270,7 +270,7 @@ def _keep_an_admin(employee: Employee) -> None:
 
 def set_language(employee: Employee, language: str) -> None:
     """Save the employee's display language (ja or en)."""
-    from helpdesk.i18n import LANGUAGES
+    from helpdesk.web.i18n import LANGUAGES
 
     if language not in LANGUAGES:
         raise InvalidInput(

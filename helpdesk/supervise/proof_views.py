@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from helpdesk.access import role_required
 from helpdesk.models import Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import coverage_proof
 from helpdesk.services.errors import InvalidInput
+from helpdesk.web.access import role_required
 
 bp = Blueprint("proof", __name__, url_prefix="/supervise/coverage/proof")
 

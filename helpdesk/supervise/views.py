@@ -22,9 +22,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from helpdesk.access import role_required
-from helpdesk.filters import label
-from helpdesk.form_errors import first_error
 from helpdesk.models import CannedLanguage, Employee, Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import canned, coverage, employees, escalation, export, replies, supervision
@@ -39,6 +36,9 @@ from helpdesk.supervise.forms import (
     ResolveForm,
     RoleForm,
 )
+from helpdesk.web.access import role_required
+from helpdesk.web.forms import first_error
+from helpdesk.web.templating import label
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 

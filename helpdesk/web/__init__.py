@@ -1,0 +1,1 @@
+"""The browser's plumbing: role checks, error pages, security headers, language, templates."""
