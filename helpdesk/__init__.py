@@ -29,7 +29,7 @@ def _template_folder() -> str:
 def create_app(
     config: Mapping[str, object] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> Flask:
-    """Build the app: settings -> extensions -> blueprints -> errors and headers."""
+    """Build the app: settings -> extensions -> web plumbing -> blueprints -> sessions."""
     settings: Settings = load_settings(environ)
     app = Flask(
         __name__,
@@ -52,12 +52,10 @@ def create_app(
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app, settings)
-    _register_blueprints(app)
-    from helpdesk import sessions
-    from helpdesk.web import errors, security
+    from helpdesk import sessions, web
 
-    errors.register(app)
-    security.register(app)
+    web.init_app(app)
+    _register_blueprints(app)
     sessions.register(app)
     return app
 
@@ -65,9 +63,8 @@ def create_app(
 def _init_extensions(app: Flask, settings: Settings) -> None:
     from helpdesk import auth_loader, redis_store
     from helpdesk.database import configure_engine
-    from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
     from helpdesk.services import x_status
-    from helpdesk.web.i18n import select_locale, select_timezone
     from helpdesk.x.client import XClient
 
     db.init_app(app)
@@ -81,7 +78,6 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     auth_loader.register(login_manager)
     app.extensions["x_client"] = XClient.from_settings(settings, observer=x_status.record)
@@ -104,7 +100,6 @@ def _migrations_folder() -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from helpdesk import badge_marks
     from helpdesk.account.views import bp as account_bp
     from helpdesk.api import (
         accounts,  # noqa: F401 - adds the employee and token routes to api_bp
@@ -119,7 +114,6 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.supervise.audit_views import bp as audit_bp
     from helpdesk.supervise.proof_views import bp as proof_bp
     from helpdesk.supervise.views import bp as supervise_bp
-    from helpdesk.web import templating
 
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
@@ -129,5 +123,3 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(supervise_bp)
     app.register_blueprint(proof_bp)
     app.register_blueprint(audit_bp)
-    templating.register(app)
-    badge_marks.register(app)

@@ -58,23 +58,6 @@ OUTCOME_LABELS = {
 }
 
 
-@bp.app_template_filter("duration")
-def duration(seconds: float | None) -> str:
-    """Seconds as h:mm:ss (or m:ss under an hour); an em dash when unknown."""
-    if seconds is None:
-        return "—"
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-@bp.app_template_filter("percent")
-def percent(value: float | None) -> str:
-    """A share as a percentage with one decimal; an em dash when there is nothing to divide."""
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 @bp.get("/")
 @role_required(Role.SUPERVISOR)
 def index():  # type: ignore[no-untyped-def]
