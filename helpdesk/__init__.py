@@ -109,11 +109,11 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.api.views import bp as api_bp
     from helpdesk.auth.views import bp as auth_bp
     from helpdesk.inbox.views import bp as inbox_bp
-    from helpdesk.listening_views import bp as listening_bp
-    from helpdesk.supervise import rules_views  # noqa: F401 - adds /supervise/rules to its bp
-    from helpdesk.supervise.audit_views import bp as audit_bp
-    from helpdesk.supervise.proof_views import bp as proof_bp
-    from helpdesk.supervise.views import bp as supervise_bp
+    from helpdesk.supervise import rules as supervise_rules  # noqa: F401 - adds /supervise/rules
+    from helpdesk.supervise.audit import bp as audit_bp
+    from helpdesk.supervise.coverage import bp as proof_bp
+    from helpdesk.supervise.escalations import bp as supervise_bp
+    from helpdesk.supervise.listening import bp as listening_bp
 
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)

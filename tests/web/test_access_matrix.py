@@ -742,7 +742,7 @@ def _kept_proof() -> str:
     """A coverage proof kept in Redis, as the proof page keeps it: its digest (issue 10)."""
     from helpdesk.models.types import utcnow
     from helpdesk.services.coverage_proof import parse_period, prove
-    from helpdesk.supervise.proof_views import keep
+    from helpdesk.supervise.coverage import keep
 
     start, end = parse_period("2026-11-01", "2026-12-01", "Asia/Tokyo")
     return keep(prove(start, end, utcnow()), "coverage-proof-matrix.csv")
