@@ -109,17 +109,10 @@ def _register_blueprints(app: Flask) -> None:
     from helpdesk.api.views import bp as api_bp
     from helpdesk.auth.views import bp as auth_bp
     from helpdesk.inbox.views import bp as inbox_bp
-    from helpdesk.supervise import rules as supervise_rules  # noqa: F401 - adds /supervise/rules
-    from helpdesk.supervise.audit import bp as audit_bp
-    from helpdesk.supervise.coverage import bp as proof_bp
-    from helpdesk.supervise.escalations import bp as supervise_bp
-    from helpdesk.supervise.listening import bp as listening_bp
+    from helpdesk.supervise import bp as supervise_bp
 
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
-    app.register_blueprint(listening_bp)
     app.register_blueprint(supervise_bp)
-    app.register_blueprint(proof_bp)
-    app.register_blueprint(audit_bp)

@@ -14,7 +14,7 @@ from helpdesk.models import Role
 from helpdesk.models.rules import MAX_VALUE
 from helpdesk.services import rules
 from helpdesk.services.errors import NotFound, ServiceError, http_status
-from helpdesk.supervise.escalations import bp
+from helpdesk.supervise import bp
 from helpdesk.web.access import role_required
 from helpdesk.web.forms import first_error
 
