@@ -101,12 +101,7 @@ def _migrations_folder() -> Path:
 
 def _register_blueprints(app: Flask) -> None:
     from helpdesk.account.views import bp as account_bp
-    from helpdesk.api import (
-        accounts,  # noqa: F401 - adds the employee and token routes to api_bp
-        listening,  # noqa: F401 - adds GET /api/v1/listening to api_bp
-        rules,  # noqa: F401 - adds GET /api/v1/rules and POST /api/v1/rules/test to api_bp
-    )
-    from helpdesk.api.views import bp as api_bp
+    from helpdesk.api import bp as api_bp
     from helpdesk.auth.views import bp as auth_bp
     from helpdesk.inbox.views import bp as inbox_bp
     from helpdesk.supervise import bp as supervise_bp
