@@ -29,7 +29,7 @@ def _template_folder() -> str:
 def create_app(
     config: Mapping[str, object] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> Flask:
-    """Build the app: settings -> extensions -> web plumbing -> blueprints -> sessions."""
+    """Build the app: settings -> extensions -> web plumbing -> blueprints -> sign-in."""
     settings: Settings = load_settings(environ)
     app = Flask(
         __name__,
@@ -52,16 +52,16 @@ def create_app(
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app, settings)
-    from helpdesk import sessions, web
+    from helpdesk import auth, web
 
     web.init_app(app)
     _register_blueprints(app)
-    sessions.register(app)
+    auth.init_app(app)
     return app
 
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
-    from helpdesk import auth_loader, redis_store
+    from helpdesk import redis_store
     from helpdesk.database import configure_engine
     from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
     from helpdesk.services import x_status
@@ -79,7 +79,6 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    auth_loader.register(login_manager)
     app.extensions["x_client"] = XClient.from_settings(settings, observer=x_status.record)
 
 

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from helpdesk import sessions
 from helpdesk.account.forms import ChangePasswordForm, RevokeForm, TokenForm
+from helpdesk.auth import sessions
 from helpdesk.models import Employee, Role
 from helpdesk.services import employees
 from helpdesk.services.errors import ServiceError

@@ -10,9 +10,9 @@ from flask import jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
-from helpdesk import throttle
 from helpdesk.api import bp
 from helpdesk.api.serializers import token_json
+from helpdesk.auth import throttle
 from helpdesk.extensions import csrf
 from helpdesk.models import Role
 from helpdesk.services import employees

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
-from helpdesk import sessions, throttle
+from helpdesk.auth import sessions, throttle
 from helpdesk.auth.forms import LanguageForm, LoginForm
 from helpdesk.services import employees
 
