@@ -114,6 +114,12 @@ def authenticate(number: str, password: str) -> Employee | None:
     return employee
 
 
+def note_throttled_sign_in(number: str, address: str, path: str) -> None:
+    """Audit that sign-in attempts for `number` from `address` were refused, and commit."""
+    audit.record("auth.throttled", "employee", number or "-", address=address, path=path)
+    db.session.commit()
+
+
 def set_password(employee: Employee, password: str, *, actor: Employee | None = None) -> None:
     """Change a password and end every session and token of the employee."""
     validate_password(password, context=(employee.number, employee.name))
