@@ -41,9 +41,9 @@ def create_app(
     # tweepy's DEBUG log prints request headers, bearer token included: never below INFO.
     tweepy_log = logging.getLogger("tweepy")
     tweepy_log.setLevel(max(tweepy_log.getEffectiveLevel(), logging.INFO))
-    from helpdesk import redact
+    from helpdesk import logs
 
-    redact.install(settings)  # every log record is scrubbed of these secrets from here on
+    logs.install(settings)  # every log record is scrubbed of these secrets from here on
     if config:
         app.config.from_mapping(config)
     if settings.trusted_proxies:

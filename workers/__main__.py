@@ -10,7 +10,7 @@ import sys
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from helpdesk import ConfigError, create_app, redact
+from helpdesk import ConfigError, create_app, logs
 from helpdesk.queue import QUEUE_NAMES
 
 
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     parser.add_argument("--name", default=None)
     args = parser.parse_args(argv)
-    redact.install()  # credential-shaped text is masked in every record from the first one
+    logs.install()  # credential-shaped text is masked in every record from the first one
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("tweepy").setLevel(logging.INFO)  # its DEBUG log prints the bearer token
     try:
