@@ -38,12 +38,9 @@ def create_app(
         instance_relative_config=True,
     )
     app.config.from_mapping(settings.to_flask())
-    # tweepy's DEBUG log prints request headers, bearer token included: never below INFO.
-    tweepy_log = logging.getLogger("tweepy")
-    tweepy_log.setLevel(max(tweepy_log.getEffectiveLevel(), logging.INFO))
     from helpdesk import logs
 
-    logs.install(settings)  # every log record is scrubbed of these secrets from here on
+    logs.init_app(settings)
     if config:
         app.config.from_mapping(config)
     if settings.trusted_proxies:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -44,8 +43,9 @@ def with_app(command: Callable) -> Callable:
 @click.group(help="A shared customer-support desk for one brand account on X.")
 def main() -> None:
     """The helpdesk command group."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("tweepy").setLevel(logging.INFO)  # its DEBUG log prints the bearer token
+    from helpdesk import logs
+
+    logs.configure()
 
 
 @main.command()

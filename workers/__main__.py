@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
@@ -21,9 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     parser.add_argument("--name", default=None)
     args = parser.parse_args(argv)
-    logs.install()  # credential-shaped text is masked in every record from the first one
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("tweepy").setLevel(logging.INFO)  # its DEBUG log prints the bearer token
+    logs.configure()  # before anything logs: redaction, one format, the job id on each line
     try:
         app = create_app()
     except ConfigError as exc:
