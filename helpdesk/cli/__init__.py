@@ -252,6 +252,6 @@ def demo(**options: Any) -> None:
     sys.exit(run_demo(**options))
 
 
-from helpdesk.cli_coverage import coverage  # noqa: E402 - its own module, added to the group here
+from helpdesk.cli.coverage import coverage  # noqa: E402 - its own module, added to the group here
 
 main.add_command(coverage)
