@@ -21,7 +21,7 @@ import click
 @click.option("--demo-password", default=None, help="Password for every demo employee.")
 def demo(**options: Any) -> None:
     """Start everything on embedded defaults with demo employees and a trickle of mentions."""
-    from helpdesk.demo import run_demo
+    from helpdesk.demo.supervisor import run_demo
 
     sys.exit(run_demo(**options))
 
