@@ -13,7 +13,7 @@ from zxcvbn import zxcvbn
 
 from helpdesk.extensions import db
 from helpdesk.models import ApiToken, Employee, Role
-from helpdesk.models.employees import EMPLOYEE_NUMBER_PATTERN
+from helpdesk.models.employees import EMPLOYEE_NUMBER_PATTERN, LANGUAGES
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -276,8 +276,6 @@ def _keep_an_admin(employee: Employee) -> None:
 
 def set_language(employee: Employee, language: str) -> None:
     """Save the employee's display language (ja or en)."""
-    from helpdesk.web.i18n import LANGUAGES
-
     if language not in LANGUAGES:
         raise InvalidInput(
             f"Language must be one of {', '.join(LANGUAGES)}.", code="invalid_language"
