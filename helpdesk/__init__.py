@@ -96,10 +96,10 @@ def _migrations_folder() -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from helpdesk.account.views import bp as account_bp
+    from helpdesk.account import bp as account_bp
     from helpdesk.api import bp as api_bp
-    from helpdesk.auth.views import bp as auth_bp
-    from helpdesk.inbox.views import bp as inbox_bp
+    from helpdesk.auth import bp as auth_bp
+    from helpdesk.inbox import bp as inbox_bp
     from helpdesk.supervise import bp as supervise_bp
 
     app.register_blueprint(account_bp)

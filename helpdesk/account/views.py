@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from helpdesk.account import bp
 from helpdesk.account.forms import ChangePasswordForm, RevokeForm, TokenForm
 from helpdesk.auth import sessions
 from helpdesk.models import Employee, Role
@@ -13,8 +14,6 @@ from helpdesk.services import employees
 from helpdesk.services.errors import ServiceError
 from helpdesk.web.access import login_required, role_required
 from helpdesk.web.forms import first_error
-
-bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 @bp.get("")

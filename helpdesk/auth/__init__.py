@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_app(app: Flask) -> None:
@@ -12,3 +14,9 @@ def init_app(app: Flask) -> None:
 
     loaders.register(login_manager)
     sessions.register(app)
+
+
+# The route module adds its views to bp; it imports bp from here, so it comes last.
+from helpdesk.auth import views  # noqa: E402
+
+__all__ = ["bp", "init_app", "views"]
