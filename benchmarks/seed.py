@@ -1482,7 +1482,7 @@ def _employee_numbers(rng: random.Random, count: int) -> list[str]:
 
 
 def _canned() -> tuple[tuple[str, str, str], ...]:
-    from helpdesk.demo import DEMO_CANNED_REPLIES
+    from helpdesk.demo.seed import DEMO_CANNED_REPLIES
 
     return DEMO_CANNED_REPLIES
 

@@ -29,7 +29,7 @@ def _template_folder() -> str:
 def create_app(
     config: Mapping[str, object] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> Flask:
-    """Build the app: settings -> extensions -> blueprints -> errors and headers."""
+    """Build the app: settings -> extensions -> web plumbing -> blueprints -> sign-in."""
     settings: Settings = load_settings(environ)
     app = Flask(
         __name__,
@@ -38,12 +38,9 @@ def create_app(
         instance_relative_config=True,
     )
     app.config.from_mapping(settings.to_flask())
-    # tweepy's DEBUG log prints request headers, bearer token included: never below INFO.
-    tweepy_log = logging.getLogger("tweepy")
-    tweepy_log.setLevel(max(tweepy_log.getEffectiveLevel(), logging.INFO))
-    from helpdesk import redact
+    from helpdesk import logs
 
-    redact.install(settings)  # every log record is scrubbed of these secrets from here on
+    logs.init_app(settings)
     if config:
         app.config.from_mapping(config)
     if settings.trusted_proxies:
@@ -52,20 +49,18 @@ def create_app(
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app, settings)
-    _register_blueprints(app)
-    from helpdesk import errors, security, sessions
+    from helpdesk import auth, web
 
-    errors.register(app)
-    security.register(app)
-    sessions.register(app)
+    web.init_app(app)
+    _register_blueprints(app)
+    auth.init_app(app)
     return app
 
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
-    from helpdesk import auth_loader, redis_store
+    from helpdesk import redis_store
     from helpdesk.database import configure_engine
-    from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from helpdesk.i18n import select_locale, select_timezone
+    from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
     from helpdesk.services import x_status
     from helpdesk.x.client import XClient
 
@@ -80,9 +75,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
-    auth_loader.register(login_manager)
     app.extensions["x_client"] = XClient.from_settings(settings, observer=x_status.record)
 
 
@@ -103,29 +96,14 @@ def _migrations_folder() -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from helpdesk import badge_marks, filters
-    from helpdesk.account.views import bp as account_bp
-    from helpdesk.api import (
-        accounts,  # noqa: F401 - adds the employee and token routes to api_bp
-        listening,  # noqa: F401 - adds GET /api/v1/listening to api_bp
-        rules,  # noqa: F401 - adds GET /api/v1/rules and POST /api/v1/rules/test to api_bp
-    )
-    from helpdesk.api.views import bp as api_bp
-    from helpdesk.auth.views import bp as auth_bp
-    from helpdesk.inbox.views import bp as inbox_bp
-    from helpdesk.listening_views import bp as listening_bp
-    from helpdesk.supervise import rules_views  # noqa: F401 - adds /supervise/rules to its bp
-    from helpdesk.supervise.audit_views import bp as audit_bp
-    from helpdesk.supervise.proof_views import bp as proof_bp
-    from helpdesk.supervise.views import bp as supervise_bp
+    from helpdesk.account import bp as account_bp
+    from helpdesk.api import bp as api_bp
+    from helpdesk.auth import bp as auth_bp
+    from helpdesk.inbox import bp as inbox_bp
+    from helpdesk.supervise import bp as supervise_bp
 
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
-    app.register_blueprint(listening_bp)
     app.register_blueprint(supervise_bp)
-    app.register_blueprint(proof_bp)
-    app.register_blueprint(audit_bp)
-    filters.register(app)
-    badge_marks.register(app)

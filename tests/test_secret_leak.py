@@ -114,7 +114,7 @@ class Run:
 
 
 def forms_of(secret: str) -> set[str]:
-    """The forms a secret may travel in, written out here independently of helpdesk.redact."""
+    """The forms a secret may travel in, written out here independently of helpdesk.logs."""
     raw = secret.encode()
     forms = {
         secret,
@@ -583,7 +583,7 @@ def test_the_scenario_went_through_every_path_it_claims(run: Run) -> None:
 
 def test_the_filter_scrubs_tracebacks_and_survives_bad_arguments() -> None:
     """A secret in an exception's traceback is masked; a record with bad %-args never raises."""
-    from helpdesk.redact import MASK, RedactingFilter
+    from helpdesk.logs import MASK, RedactingFilter
 
     scrub = RedactingFilter()
     scrub.add([SECRETS["X_CONSUMER_SECRET"]])

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from helpdesk import ConfigError, create_app, redact
+from helpdesk import ConfigError, create_app, logs
 from helpdesk.queue import QUEUE_NAMES
 
 
@@ -21,9 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     parser.add_argument("--name", default=None)
     args = parser.parse_args(argv)
-    redact.install()  # credential-shaped text is masked in every record from the first one
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("tweepy").setLevel(logging.INFO)  # its DEBUG log prints the bearer token
+    logs.configure()  # before anything logs: redaction, one format, the job id on each line
     try:
         app = create_app()
     except ConfigError as exc:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from helpdesk import sessions
-from helpdesk.access import login_required, role_required
+from helpdesk.account import bp
 from helpdesk.account.forms import ChangePasswordForm, RevokeForm, TokenForm
-from helpdesk.form_errors import first_error
+from helpdesk.auth import sessions
 from helpdesk.models import Employee, Role
 from helpdesk.services import employees
 from helpdesk.services.errors import ServiceError
-
-bp = Blueprint("account", __name__, url_prefix="/account")
+from helpdesk.web.access import login_required, role_required
+from helpdesk.web.forms import first_error
 
 
 @bp.get("")

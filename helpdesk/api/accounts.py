@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
+from helpdesk.api import bp
+from helpdesk.api.auth import json_body, token_required
 from helpdesk.api.serializers import employee_json, token_json
-from helpdesk.api.views import bp, json_body, token_required
-from helpdesk.errors import ApiError
 from helpdesk.models import Employee, Role
 from helpdesk.services import employees
+from helpdesk.web.errors import ApiError
 
 
 def _employee(number: str) -> Employee:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
+from helpdesk.api import bp
+from helpdesk.api.auth import token_required
 from helpdesk.api.serializers import coverage_json
-from helpdesk.api.views import bp, token_required
 from helpdesk.models import Role
 from helpdesk.services import coverage, listening
 

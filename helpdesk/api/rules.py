@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from helpdesk.api.views import bp, json_body, token_required
+from helpdesk.api import bp
+from helpdesk.api.auth import json_body, token_required
 from helpdesk.models import Role
 from helpdesk.services import rules
 

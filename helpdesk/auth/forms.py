@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from helpdesk.i18n import LANGUAGES
+from helpdesk.web.i18n import LANGUAGES
 
 
 class LoginForm(FlaskForm):

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
-from helpdesk import sessions, throttle
+from helpdesk.auth import bp, sessions, throttle
 from helpdesk.auth.forms import LanguageForm, LoginForm
 from helpdesk.services import employees
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def safe_next(target: str | None) -> str | None:

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from helpdesk.access import role_required
-from helpdesk.filters import labels
+from helpdesk.inbox import bp
 from helpdesk.inbox.forms import DismissForm, ReplyForm
 from helpdesk.models import LIVE_REPLY_STATUSES, Mention, MentionStatus, Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import canned, escalation, inbox, replies
 from helpdesk.services.errors import NotFound, ServiceError, http_status
-
-bp = Blueprint("inbox", __name__)
+from helpdesk.web.access import role_required
+from helpdesk.web.templating import labels
 
 FILTERS = ("open", "mine", "answered", "dismissed", "all")
 SORTS = ("oldest", "newest")

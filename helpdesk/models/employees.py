@@ -13,6 +13,7 @@ from helpdesk.extensions import db
 from helpdesk.models.types import UTCDateTime, str_enum, utcnow
 
 EMPLOYEE_NUMBER_PATTERN = r"^[0-9]{4,6}$"
+LANGUAGES = ("ja", "en")  # what Employee.language may hold; the first is the default
 
 
 class Role(StrEnum):

@@ -13,7 +13,7 @@ from zxcvbn import zxcvbn
 
 from helpdesk.extensions import db
 from helpdesk.models import ApiToken, Employee, Role
-from helpdesk.models.employees import EMPLOYEE_NUMBER_PATTERN
+from helpdesk.models.employees import EMPLOYEE_NUMBER_PATTERN, LANGUAGES
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -112,6 +112,12 @@ def authenticate(number: str, password: str) -> Employee | None:
         employee.password_hash = _hasher.hash(password)
         db.session.commit()
     return employee
+
+
+def note_throttled_sign_in(number: str, address: str, path: str) -> None:
+    """Audit that sign-in attempts for `number` from `address` were refused, and commit."""
+    audit.record("auth.throttled", "employee", number or "-", address=address, path=path)
+    db.session.commit()
 
 
 def set_password(employee: Employee, password: str, *, actor: Employee | None = None) -> None:
@@ -270,8 +276,6 @@ def _keep_an_admin(employee: Employee) -> None:
 
 def set_language(employee: Employee, language: str) -> None:
     """Save the employee's display language (ja or en)."""
-    from helpdesk.i18n import LANGUAGES
-
     if language not in LANGUAGES:
         raise InvalidInput(
             f"Language must be one of {', '.join(LANGUAGES)}.", code="invalid_language"

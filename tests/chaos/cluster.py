@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from helpdesk.demo import kill_strays
+from helpdesk.demo.processes import kill_strays
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = "HELPDESK_CHAOS_RUN"  # in every child's environment: finds strays at the end

@@ -227,7 +227,7 @@ POLICIES: dict[str, Policy] = {
         Role.SUPERVISOR, API, lambda w, me: call(number=w.target(), data={"password": STRONG})
     ),
     # -- audit browse (issue 9) --
-    "supervise_audit.audit_page": Policy(Role.SUPERVISOR, WEB),
+    "supervise.audit_page": Policy(Role.SUPERVISOR, WEB),
     # -- rules as data (issue 10) --
     "supervise.rules_page": Policy(Role.SUPERVISOR, WEB),
     "supervise.test_rules": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(data=RULE_TEST)),
@@ -265,17 +265,21 @@ POLICIES: dict[str, Policy] = {
     "api.list_rules": Policy(Role.SUPERVISOR, API),
     "api.test_rules": Policy(Role.SUPERVISOR, API, lambda w, me: call(data=RULE_TEST)),
     # -- listening (issue 10) --
-    "listening.page": Policy(Role.SUPERVISOR, WEB),
-    "listening.listening_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="volume")),
-    "listening.coverage_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="rate")),
+    "supervise.listening_page": Policy(Role.SUPERVISOR, WEB),
+    "supervise.listening_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="volume")),
+    "supervise.coverage_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="rate")),
     "api.get_listening": Policy(Role.SUPERVISOR, API),
     # -- badges and coverage proof (issue 10) --
-    "proof.proof_page": Policy(
+    "supervise.proof_page": Policy(
         Role.SUPERVISOR, WEB, lambda w, me: call(data={"from": "2026-11-01", "to": "2026-12-01"})
     ),
-    "proof.proof_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())),
-    "proof.proof_sha256": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())),
-    "proof.proof_signature": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())),
+    "supervise.proof_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())),
+    "supervise.proof_sha256": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())
+    ),
+    "supervise.proof_signature": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(digest=_kept_proof())
+    ),
 }
 
 CANNED = {"title": "Matrix", "body": "Thank you for waiting.", "language": "en"}
@@ -742,7 +746,7 @@ def _kept_proof() -> str:
     """A coverage proof kept in Redis, as the proof page keeps it: its digest (issue 10)."""
     from helpdesk.models.types import utcnow
     from helpdesk.services.coverage_proof import parse_period, prove
-    from helpdesk.supervise.proof_views import keep
+    from helpdesk.supervise.coverage import keep
 
     start, end = parse_period("2026-11-01", "2026-12-01", "Asia/Tokyo")
     return keep(prove(start, end, utcnow()), "coverage-proof-matrix.csv")

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from helpdesk.auth.throttle import PER_ACCOUNT, PER_ADDRESS
 from helpdesk.extensions import db, limiter
 from helpdesk.models import AuditEvent
-from helpdesk.throttle import PER_ACCOUNT, PER_ADDRESS
 from tests.conftest import PASSWORD, FreshContextClient
 from tests.web.conftest import csrf_from
 
@@ -127,11 +127,11 @@ def test_every_sign_in_is_logged_with_its_outcome_never_the_password(
     make_employee("0427")
     client = limited.test_client()
     # Alembic's fileConfig (the session's migrations) disables existing loggers in this process.
-    logging.getLogger("helpdesk.throttle").disabled = False
-    with caplog.at_level(logging.INFO, logger="helpdesk.throttle"):
+    logging.getLogger("helpdesk.auth.throttle").disabled = False
+    with caplog.at_level(logging.INFO, logger="helpdesk.auth.throttle"):
         _sign_in(client, "0427", "wrong password!")
         _sign_in(limited.test_client(), "0427", PASSWORD)
-    lines = [r.getMessage() for r in caplog.records if r.name == "helpdesk.throttle"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "helpdesk.auth.throttle"]
     assert lines == [
         "sign-in failed: number '0427' from 198.51.100.7 on /auth/login",
         "sign-in succeeded: number '0427' from 198.51.100.7 on /auth/login",

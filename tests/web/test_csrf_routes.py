@@ -118,7 +118,7 @@ def test_a_made_up_bearer_header_does_not_excuse_a_cookie_write(world: World) ->
     """A session cookie plus a bogus bearer header and no CSRF token is refused (401).
 
     A request that names a bearer token is the token's alone, so the header cannot switch
-    the CSRF check off for a browser session (helpdesk/auth_loader.py).
+    the CSRF check off for a browser session (helpdesk/auth/loaders.py).
     """
     mention_id = world.mention()
     caller = world.callers["agent"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import current_user
 
-LANGUAGES = ("ja", "en")
+from helpdesk.models.employees import LANGUAGES
+
+__all__ = ["LANGUAGES", "select_locale", "select_timezone"]
 
 
 def select_locale() -> str:

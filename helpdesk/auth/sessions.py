@@ -13,7 +13,7 @@ from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import logout_user
 
-from helpdesk.errors import ApiError
+from helpdesk.web.errors import ApiError
 
 PASSIVE_ENDPOINTS = frozenset({"inbox.live", "static", "api.get_health"})
 _SEEN_GRANULARITY = 60  # seconds: the cookie is rewritten at most once a minute

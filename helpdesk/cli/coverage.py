@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from helpdesk.cli import with_app
+from helpdesk.cli.context import with_app
 
 
 @click.group()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
-from helpdesk.access import role_required
 from helpdesk.models import Role
 from helpdesk.services import audit_browse
 from helpdesk.services.errors import ServiceError, http_status
-
-bp = Blueprint("supervise_audit", __name__, url_prefix="/supervise")
+from helpdesk.supervise import bp
+from helpdesk.web.access import role_required
 
 
 @bp.get("/audit")

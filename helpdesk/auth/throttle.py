@@ -13,6 +13,7 @@ import logging
 from flask import Response, current_app, request
 
 from helpdesk.extensions import limiter
+from helpdesk.services import employees
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,6 @@ def log_attempt(succeeded: bool) -> None:
 
 def note_refusal() -> None:
     """Log and audit that sign-in attempts were refused (at most once a minute per key)."""
-    from helpdesk.extensions import db
-    from helpdesk.services import audit
-
     number, address = submitted_number(), request.remote_addr or "unknown"
     logger.warning("sign-in throttled: number %r from %s on %s", number, address, request.path)
     redis = current_app.extensions["redis"]
@@ -78,7 +76,4 @@ def note_refusal() -> None:
         logger.exception("could not note the throttled sign-in in Redis")
         return
     if first:
-        audit.record(
-            "auth.throttled", "employee", number or "-", address=address, path=request.path
-        )
-        db.session.commit()
+        employees.note_throttled_sign_in(number, address, request.path)

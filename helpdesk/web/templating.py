@@ -1,4 +1,4 @@
-"""Template filters: times in the employee's time zone and ages like "5 minutes ago"."""
+"""Template helpers in one place: times in the employee's zone, ages, durations, labels, badges."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_babel import LazyString, format_datetime, format_timedelta, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from helpdesk.models.types import utcnow
+from helpdesk.services.badges import badges_of
 
 
 def local_time(value: datetime | None, fmt: str = "short") -> str:
@@ -33,6 +35,21 @@ def iso(value: datetime | None) -> str:
 def day_in(value: datetime | None, tz: str) -> str:
     """The calendar day (2026-01-31) a UTC datetime falls on in zone `tz`."""
     return value.astimezone(ZoneInfo(tz)).date().isoformat() if value else ""
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as h:mm:ss (or m:ss under an hour); an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def percent(value: float | None) -> str:
+    """A share as a percentage with one decimal; an em dash when there is nothing to divide."""
+    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 _LABELS: dict[str, dict[str, LazyString]] = {
@@ -81,11 +98,35 @@ def labels(kind: str) -> dict[str, str]:
     return {key: str(text) for key, text in _LABELS[kind].items()}
 
 
+def badge_mark(number: str | None) -> Markup:
+    """Icons of an employee's latest badges with every badge's name in the title, or nothing.
+
+    Reads every badge once per request (badges_by_number), however many numbers a page shows.
+    """
+    earned = badges_of(number)
+    if not earned:
+        return Markup("")
+    names = escape(", ".join(b.title for b in earned))
+    icons = "".join(b.icon for b in earned[-3:])
+    more = (
+        Markup('<span class="badge-more">+{}</span>').format(len(earned) - 3)
+        if len(earned) > 3
+        else ""
+    )
+    return Markup(
+        '<span class="badge-mark" data-badges="{}" title="{}" aria-label="{}">{}{}</span>'
+    ).format(len(earned), names, names, icons, more)
+
+
 def register(app: Flask) -> None:
-    """Install the filters on the app's Jinja environment."""
+    """Install the filters and globals on the app's Jinja environment."""
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(age, "age")
     app.add_template_filter(iso, "iso")
     app.add_template_filter(day_in, "day_in")
+    app.add_template_filter(duration, "duration")
+    app.add_template_filter(percent, "percent")
     app.add_template_global(label, "label")
     app.add_template_global(lambda: str(get_locale() or "ja"), "locale_code")
+    app.add_template_global(badge_mark, "badge_mark")
+    app.add_template_global(badges_of, "badges_of")

@@ -1,6 +1,10 @@
-"""Scrub secrets out of every log record: X credentials, keys, passwords in URLs, API tokens.
+"""Logging in one place: one format, the RQ job id in worker lines, secrets scrubbed, caps.
 
-Libraries print credentials at DEBUG (tweepy its request headers, requests-oauthlib the
+`configure` is what the CLI and the worker call once at start; `init_app` is what
+create_app calls (under gunicorn or pytest the handlers are theirs, the rest is ours).
+
+Secrets are scrubbed out of every log record: X credentials, keys, passwords in URLs, API
+tokens. Libraries print credentials at DEBUG (tweepy its request headers, requests-oauthlib the
 signed OAuth header, oauthlib the signature base string with the consumer key and token),
 and an exception may carry a URL with a password. `install` puts a `RedactingFilter` into
 the log record factory, so every record is scrubbed where it is made: a filter on a logger
@@ -17,8 +21,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
+from rq import get_current_job
+
 if TYPE_CHECKING:
     from helpdesk.config import Settings
+
+# One format for every process; %(job)s is "job=<id> " inside an RQ job, else empty.
+FORMAT = "%(asctime)s %(name)s %(levelname)s %(job)s%(message)s"
 
 MASK = "[REDACTED]"
 # Shorter values are not redacted by value (a 2-letter test key would eat half of every
@@ -163,3 +172,37 @@ def _redacting_factory(previous: Any) -> Any:
 
     factory.redacting = True  # type: ignore[attr-defined]
     return factory
+
+
+class CurrentJobFilter(logging.Filter):
+    """Puts the current RQ job's id on each record as `job` (Redash's CurrentJobFilter)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = get_current_job()
+        record.job = f"job={job.id} " if job is not None else ""
+        return True
+
+
+def cap_libraries() -> None:
+    """tweepy's DEBUG log prints request headers, bearer token included: never below INFO."""
+    tweepy_log = logging.getLogger("tweepy")
+    tweepy_log.setLevel(max(tweepy_log.getEffectiveLevel(), logging.INFO))
+
+
+def init_app(settings: Settings) -> None:
+    """For create_app: scrub these settings' secrets from every record, cap chatty libraries."""
+    install(settings)  # every log record is scrubbed of these secrets from here on
+    cap_libraries()
+
+
+def configure(level: int = logging.INFO) -> None:
+    """For the CLI and the worker: redaction first, then a stderr handler in FORMAT.
+
+    Like logging.basicConfig (which it calls), it leaves a root logger that already has
+    handlers alone: under pytest or an embedding program, theirs stay in charge.
+    """
+    install()  # credential-shaped text is masked in every record from the first one
+    handler = logging.StreamHandler()
+    handler.addFilter(CurrentJobFilter())
+    logging.basicConfig(level=level, format=FORMAT, handlers=[handler])
+    cap_libraries()

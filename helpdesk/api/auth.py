@@ -1,0 +1,92 @@
+"""The API's bearer-token plumbing: token_required, body and argument parsers, the token route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import jsonify, request
+from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
+
+from helpdesk.api import bp
+from helpdesk.api.serializers import token_json
+from helpdesk.auth import throttle
+from helpdesk.extensions import csrf
+from helpdesk.models import Role
+from helpdesk.services import employees
+from helpdesk.web.errors import ApiError
+
+
+def token_required(role: Role | None = None) -> Callable:
+    """Require a bearer token or a signed-in browser session (and at least `role`).
+
+    Cookie-authenticated writes must carry the page's CSRF token (X-CSRFToken), since a
+    browser sends cookies along with cross-site requests; bearer requests cannot be forged so.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+            if not current_user.is_authenticated:
+                if bearer:
+                    raise ApiError(401, "unauthorized", "The token is invalid, revoked or expired.")
+                raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.")
+            if not bearer:
+                csrf.protect()  # a no-op for GET/HEAD/OPTIONS
+            if role is not None and not current_user.can(role):
+                raise ApiError(403, "forbidden", f"This needs the {role.value} role.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or 400 invalid_request."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(
+            400, "invalid_request", "Send a JSON object with Content-Type application/json."
+        )
+    return body
+
+
+def int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ApiError(400, "invalid_request", f"{name} must be a positive whole number.")
+    return int(raw)
+
+
+@bp.post("/auth/token")
+@throttle.limit_attempts
+def create_token():  # type: ignore[no-untyped-def]
+    """Exchange an employee number and password for a personal API token (shown this once)."""
+    body = json_body()
+    number, password, name = body.get("number"), body.get("password"), body.get("name")
+    if not isinstance(number, str) or not isinstance(password, str):
+        raise ApiError(400, "invalid_request", "Send number and password as strings.")
+    if name is not None and not isinstance(name, str):
+        raise ApiError(400, "invalid_request", "name, when sent, is a string.")
+    employee = employees.authenticate(number, password)
+    throttle.log_attempt(employee is not None)
+    if employee is None:
+        raise ApiError(401, "invalid_credentials", "Wrong employee number or password.")
+    token, row = employees.issue_token(employee, name)
+    return jsonify({"token": token, "item": token_json(row)}), 201
+
+
+@bp.errorhandler(TooManyRequests)
+def _throttled(exc: TooManyRequests):  # type: ignore[no-untyped-def]
+    """Too many failed token requests for this number or from this address."""
+    throttle.note_refusal()
+    message = "Too many failed attempts; wait a few minutes before trying again."
+    retry_after = exc.get_response().headers.get("Retry-After")
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    return jsonify({"error": {"code": "rate_limited", "message": message}}), 429, headers

@@ -1,0 +1,83 @@
+"""API for mentions: list, read, claim, release, reply, dismiss and escalate."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from helpdesk.api import bp
+from helpdesk.api.auth import int_arg, json_body, token_required
+from helpdesk.api.serializers import escalation_json, mention_json, reply_json
+from helpdesk.services import escalation, inbox, replies
+from helpdesk.web.errors import ApiError
+
+
+@bp.get("/mentions")
+@token_required()
+def list_mentions():  # type: ignore[no-untyped-def]
+    """A keyset page of mentions by status."""
+    page = inbox.list_mentions(
+        request.args.get("status") or "open",
+        limit=int_arg("limit", 50),
+        cursor=request.args.get("cursor"),
+        employee=current_user,
+        search=request.args.get("q"),
+    )
+    return jsonify(
+        {"items": [mention_json(m) for m in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@bp.get("/mentions/<int:mention_id>")
+@token_required()
+def get_mention(mention_id: int):  # type: ignore[no-untyped-def]
+    """One mention with its replies."""
+    mention = inbox.get_mention(mention_id)
+    body = mention_json(mention)
+    body["replies"] = [reply_json(r) for r in inbox.replies_for([mention.id])]
+    return jsonify(body)
+
+
+@bp.post("/mentions/<int:mention_id>/claim")
+@token_required()
+def claim(mention_id: int):  # type: ignore[no-untyped-def]
+    """Claim a mention; 409 already_claimed names who holds it."""
+    return jsonify(mention_json(inbox.claim(mention_id, current_user)))
+
+
+@bp.post("/mentions/<int:mention_id>/release")
+@token_required()
+def release(mention_id: int):  # type: ignore[no-untyped-def]
+    """Drop my claim."""
+    return jsonify(mention_json(inbox.release(mention_id, current_user)))
+
+
+@bp.post("/mentions/<int:mention_id>/replies")
+@token_required()
+def create_reply(mention_id: int):  # type: ignore[no-untyped-def]
+    """Accept a reply for posting (202); 422 guideline_violation lists the findings."""
+    body = json_body()
+    confirm = body.get("confirm_warnings", False)
+    if not isinstance(confirm, bool):
+        raise ApiError(400, "invalid_request", "confirm_warnings must be true or false.")
+    reply = replies.create_reply(
+        mention_id, current_user, body.get("text"), confirm_warnings=confirm
+    )
+    return jsonify({"reply": reply_json(reply)}), 202
+
+
+@bp.post("/mentions/<int:mention_id>/dismiss")
+@token_required()
+def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
+    """Close a mention without a reply, with a reason."""
+    reason = json_body().get("reason")
+    return jsonify(mention_json(inbox.dismiss(mention_id, current_user, reason)))
+
+
+@bp.post("/mentions/<int:mention_id>/escalate")
+@token_required()
+def escalate(mention_id: int):  # type: ignore[no-untyped-def]
+    """Raise a mention to supervisors with a reason; 409 already_escalated when one is open."""
+    reason = json_body().get("reason")
+    created = escalation.escalate(mention_id, current_user, reason)
+    return jsonify({"escalation": escalation_json(created)}), 201

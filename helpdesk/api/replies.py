@@ -1,0 +1,47 @@
+"""API for replies: the composer's preview, one reply, and a supervisor's approve or reject."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask_login import current_user
+
+from helpdesk.api import bp
+from helpdesk.api.auth import json_body, token_required
+from helpdesk.api.serializers import reply_json
+from helpdesk.models import Role
+from helpdesk.services import inbox, replies
+from helpdesk.web.errors import ApiError
+
+
+@bp.post("/replies/preview")
+@token_required()
+def preview_reply():  # type: ignore[no-untyped-def]
+    """The composer's live check: signed text, weighted length, violations; stores nothing."""
+    body = json_body()
+    mention_id = body.get("mention_id")
+    if mention_id is not None and (not isinstance(mention_id, int) or isinstance(mention_id, bool)):
+        raise ApiError(400, "invalid_request", "mention_id must be a whole number.")
+    mention = inbox.get_mention(mention_id) if mention_id is not None else None
+    return jsonify(replies.preview(body.get("text"), current_user, mention).as_dict())
+
+
+@bp.get("/replies/<int:reply_id>")
+@token_required()
+def get_reply(reply_id: int):  # type: ignore[no-untyped-def]
+    """One reply."""
+    return jsonify(reply_json(replies.get_reply(reply_id)))
+
+
+@bp.post("/replies/<int:reply_id>/approve")
+@token_required(Role.SUPERVISOR)
+def approve_reply(reply_id: int):  # type: ignore[no-untyped-def]
+    """A supervisor approves a trainee's reply."""
+    return jsonify({"reply": reply_json(replies.approve(reply_id, current_user))})
+
+
+@bp.post("/replies/<int:reply_id>/reject")
+@token_required(Role.SUPERVISOR)
+def reject_reply(reply_id: int):  # type: ignore[no-untyped-def]
+    """A supervisor rejects a trainee's reply with a reason."""
+    reason = json_body().get("reason")
+    return jsonify({"reply": reply_json(replies.reject(reply_id, current_user, reason))})

@@ -1,0 +1,1 @@
+"""`helpdesk demo`: the process supervisor, its process helpers and the demo's seed data."""

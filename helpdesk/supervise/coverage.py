@@ -1,0 +1,258 @@
+"""Coverage pages: the coverage charts and their CSVs, the mentions export, and the signed proof."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from helpdesk.models import Role
+from helpdesk.models.types import utcnow
+from helpdesk.services import coverage, coverage_proof, export, figures
+from helpdesk.services.errors import InvalidInput, ServiceError, http_status
+from helpdesk.supervise import bp
+from helpdesk.supervise.listening import ANSWERED, RECEIVED, SPIKE, WARN, csv_response, query_period
+from helpdesk.supervise.refusals import explain
+from helpdesk.web.access import role_required
+
+PERIODS = ("today", "7d", "custom")
+
+
+@bp.get("/coverage")
+@role_required(Role.SUPERVISOR)
+def coverage_page():  # type: ignore[no-untyped-def]
+    """Coverage for today, the last 7 days or a custom range of days, with per-hour charts."""
+    tz = current_app.config["HELPDESK"].timezone
+    period = request.args.get("period", "today")
+    if period not in PERIODS:
+        abort(400)
+    now = utcnow()
+    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
+    try:
+        start, end = _period(period, raw_from, raw_to, tz, now)
+        figures = coverage.coverage(start, end, tz, now=now)
+    except ServiceError as exc:
+        return render_template(
+            "supervise/coverage.html",
+            figures=None,
+            period=period,
+            raw_from=raw_from,
+            raw_to=raw_to,
+            error=explain(exc),
+            tz=tz,
+        ), http_status(exc)
+    return render_template(
+        "supervise/coverage.html",
+        figures=figures,
+        period=period,
+        raw_from=raw_from,
+        raw_to=raw_to,
+        last_day=end - timedelta(microseconds=1),
+        error=None,
+        tz=tz,
+    )
+
+
+@bp.get("/mentions.csv")
+@role_required(Role.SUPERVISOR)
+def mentions_csv():  # type: ignore[no-untyped-def]
+    """The mentions of whole days `from`..`to` with their replies as CSV, streamed (UTF-8, BOM)."""
+    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
+    try:
+        start, end = export.parse_days(raw_from, raw_to, current_app.config["HELPDESK"].timezone)
+        pieces = export.mentions_csv(start, end, current_user)
+    except ServiceError as exc:
+        if exc.code == "period_too_long":
+            abort(400, description=_("An export covers at most 366 days."))
+        abort(http_status(exc), description=explain(exc))
+    # The name holds only the two dates just validated: nothing from the query reaches a header.
+    filename = f"mentions-{raw_from.strip()}-{raw_to.strip()}.csv"
+    return Response(
+        stream_with_context(pieces),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _period(
+    period: str, raw_from: str, raw_to: str, tz: str, now: datetime
+) -> tuple[datetime, datetime]:
+    """[start, end) in UTC: whole days in the desk's zone; a custom `to` day is included."""
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    tomorrow = datetime.combine(today + timedelta(days=1), time(), zone).astimezone(UTC)
+    if period == "today":
+        return tomorrow - timedelta(days=1), tomorrow
+    if period == "7d":
+        start = datetime.combine(today - timedelta(days=6), time(), zone).astimezone(UTC)
+        return start, tomorrow
+    start = coverage.parse_bound("from", raw_from, tz)
+    last = coverage.parse_bound("to", raw_to, tz)
+    if start is None:
+        start = tomorrow - timedelta(days=1)
+    end = last + timedelta(days=1) if last is not None else tomorrow
+    return coverage.parse_period(start.isoformat(), end.isoformat(), tz, now=now)
+
+
+@bp.get("/coverage/figures/<name>.csv")
+@role_required(Role.SUPERVISOR)
+def coverage_csv(name: str):  # type: ignore[no-untyped-def]
+    """One coverage chart's numbers for [from, to) as CSV (UTF-8 with BOM)."""
+    tz = current_app.config["HELPDESK"].timezone
+    if name not in figures.COVERAGE:
+        abort(404)
+    start, end = query_period(tz)
+    found = coverage.coverage(start, end, tz)
+    return csv_response(f"coverage-{name}", figures.table(figures.COVERAGE, name, found, tz))
+
+
+@bp.app_template_global("coverage_charts")
+def coverage_charts(found: dict, tz: str) -> dict[str, dict]:
+    """The coverage page's two charts and their tables, for templates/supervise/coverage.html."""
+    hours = found["per_hour"]
+    labels = [f"{h['hour']:02d}" for h in hours]
+    shares = [h["answered"] / h["received"] if h["received"] else None for h in hours]
+    return {
+        "volume": {
+            "type": "bar",
+            "labels": labels,
+            "series": [
+                {"label": _("Received"), "data": [h["received"] for h in hours], "color": RECEIVED},
+                {"label": _("Answered"), "data": [h["answered"] for h in hours], "color": ANSWERED},
+            ],
+            "table": figures.table(figures.COVERAGE, "volume", found, tz),
+        },
+        "rate": {
+            "type": "bar",
+            "percent": True,
+            "labels": labels,
+            "series": [
+                {
+                    "label": _("Share answered"),
+                    "data": shares,
+                    "colors": [_rate_colour(s) for s in shares],
+                }
+            ],
+            "table": figures.table(figures.COVERAGE, "rate", found, tz),
+        },
+    }
+
+
+def _rate_colour(share: float | None) -> str:
+    if share is None or share >= 0.9:
+        return ANSWERED
+    return WARN if share >= 0.5 else SPIKE
+
+
+KEEP_SECONDS = 3600  # a generated report stays downloadable, byte for byte, this long
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _key(digest: str) -> str:
+    return f"coverage_proof:{digest}"
+
+
+def _month_bounds(today: date) -> tuple[str, str]:
+    first = today.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first.isoformat(), following.isoformat()
+
+
+def _explain_proof(exc: InvalidInput) -> str:
+    if exc.code == "period_too_long":
+        return _("A proof covers at most %(days)s days.", days=coverage_proof.MAX_DAYS)
+    if exc.code == "period_order":
+        return _("To must be after From (To is not included).")
+    return _("Give both dates as YYYY-MM-DD, e.g. 2026-11-01.")
+
+
+@bp.get("/coverage/proof")
+@role_required(Role.SUPERVISOR)
+def proof_page():  # type: ignore[no-untyped-def]
+    """The proof for [from, to) with links to its CSV, SHA-256 and signature."""
+    tz = current_app.config["HELPDESK"].timezone
+    default_from, default_to = _month_bounds(utcnow().astimezone(ZoneInfo(tz)).date())
+    raw_from = request.args.get("from", default_from)
+    raw_to = request.args.get("to", default_to)
+    try:
+        start, end = coverage_proof.parse_period(raw_from, raw_to, tz)
+    except InvalidInput as exc:
+        page = render_template(
+            "supervise/proof.html",
+            proof=None,
+            raw_from=raw_from,
+            raw_to=raw_to,
+            error=_explain_proof(exc),
+        )
+        return page, 400
+    proof = coverage_proof.prove(start, end, utcnow())
+    name = f"coverage-proof-{raw_from}-{raw_to}.csv"
+    keep(proof, name)
+    return render_template(
+        "supervise/proof.html",
+        proof=proof,
+        raw_from=raw_from,
+        raw_to=raw_to,
+        name=name,
+        error=None,
+    )
+
+
+def keep(proof: coverage_proof.Proof, name: str) -> str:
+    """Keep the report's exact bytes in Redis for an hour, under its SHA-256; return that."""
+    current_app.extensions["redis"].set(
+        _key(proof.sha256),
+        json.dumps({"name": name, "csv": proof.csv_text, "signature": proof.signature}),
+        ex=KEEP_SECONDS,
+    )
+    return proof.sha256
+
+
+def _stored(digest: str) -> dict[str, str]:
+    if not _DIGEST.fullmatch(digest):
+        abort(404)
+    raw = current_app.extensions["redis"].get(_key(digest))
+    if raw is None:
+        abort(404)
+    return json.loads(raw)
+
+
+def _attachment(body: str, name: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/coverage/proof/<digest>.csv")
+@role_required(Role.SUPERVISOR)
+def proof_csv(digest: str):  # type: ignore[no-untyped-def]
+    """The report exactly as generated (its SHA-256 is the digest in the URL)."""
+    stored = _stored(digest)
+    response = _attachment(stored["csv"], stored["name"], "text/csv")
+    response.headers["X-Report-SHA256"] = digest
+    response.headers["X-Report-Signature"] = stored["signature"]
+    return response
+
+
+@bp.get("/coverage/proof/<digest>.sha256")
+@role_required(Role.SUPERVISOR)
+def proof_sha256(digest: str):  # type: ignore[no-untyped-def]
+    """The report's SHA-256 in `sha256sum -c` form."""
+    stored = _stored(digest)
+    return _attachment(f"{digest}  {stored['name']}\n", f"{stored['name']}.sha256", "text/plain")
+
+
+@bp.get("/coverage/proof/<digest>.sig")
+@role_required(Role.SUPERVISOR)
+def proof_signature(digest: str):  # type: ignore[no-untyped-def]
+    """The report's HMAC-SHA256 signature, for `helpdesk coverage verify`."""
+    stored = _stored(digest)
+    return _attachment(f"{stored['signature']}\n", f"{stored['name']}.sig", "text/plain")

@@ -1,0 +1,160 @@
+"""The employees page: add, certify, promote, demote, suspend, reinstate, reset passwords."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from helpdesk.models import Employee, Role
+from helpdesk.services import employees
+from helpdesk.services.errors import NotFound, ServiceError, http_status
+from helpdesk.supervise import bp
+from helpdesk.supervise.forms import ActionForm, CreateEmployeeForm, PasswordForm, RoleForm
+from helpdesk.supervise.refusals import explain
+from helpdesk.web.access import role_required
+from helpdesk.web.forms import first_error
+from helpdesk.web.templating import label
+
+
+@bp.get("/employees")
+@role_required(Role.SUPERVISOR)
+def employees_page():  # type: ignore[no-untyped-def]
+    """Every employee with the actions the viewer may take, and the form to add one."""
+    return _employees_page()
+
+
+@bp.post("/employees")
+@role_required(Role.SUPERVISOR)
+def create_employee():  # type: ignore[no-untyped-def]
+    """Add an employee; a number that was ever used is refused."""
+    form = CreateEmployeeForm()
+    if not form.validate_on_submit():
+        return _employees_page(status=400, error=first_error(form), form=form)
+    try:
+        created = employees.create_employee(
+            form.number.data, form.name.data, form.role.data, form.password.data, actor=current_user
+        )
+    except ServiceError as exc:
+        return _employees_refused(exc, form=form)
+    flash(
+        _(
+            "Employee %(number)s added as %(role)s.",
+            number=created.number,
+            role=label("role", created.role),
+        ),
+        "success",
+    )
+    return redirect(url_for(".employees_page"))
+
+
+@bp.post("/employees/<number>/role")
+@role_required(Role.SUPERVISOR)
+def change_role(number: str):  # type: ignore[no-untyped-def]
+    """Certify a trainee, promote or demote; the employee signs in again."""
+    employee = _employee_or_404(number)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _employees_page(status=400, error=first_error(form))
+    before = employee.role
+    try:
+        employees.set_role(employee, form.role.data or "", actor=current_user)
+    except ServiceError as exc:
+        return _employees_refused(exc)
+    if before is Role.TRAINEE and employee.role is Role.AGENT:
+        message = _(
+            "%(number)s is certified: their replies now go out without approval.",
+            number=employee.number,
+        )
+    else:
+        message = _(
+            "%(number)s is now %(role)s; they sign in again.",
+            number=employee.number,
+            role=label("role", employee.role),
+        )
+    flash(message, "success")
+    return redirect(url_for(".employees_page"))
+
+
+@bp.post("/employees/<number>/suspend")
+@role_required(Role.SUPERVISOR)
+def suspend(number: str):  # type: ignore[no-untyped-def]
+    """Suspend an employee: their sessions and tokens end at once; the number stays theirs."""
+    return _set_active(number, False)
+
+
+@bp.post("/employees/<number>/reinstate")
+@role_required(Role.SUPERVISOR)
+def reinstate(number: str):  # type: ignore[no-untyped-def]
+    """Let a suspended employee sign in again."""
+    return _set_active(number, True)
+
+
+@bp.post("/employees/<number>/password")
+@role_required(Role.SUPERVISOR)
+def reset_password(number: str):  # type: ignore[no-untyped-def]
+    """Set a new password for an employee; their sessions and tokens end."""
+    employee = _employee_or_404(number)
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _employees_page(status=400, error=first_error(form))
+    try:
+        employees.reset_password(employee, form.password.data or "", actor=current_user)
+    except ServiceError as exc:
+        return _employees_refused(exc)
+    flash(_("New password set for %(number)s; tell them in person.", number=number), "success")
+    return redirect(url_for(".employees_page"))
+
+
+def _set_active(number: str, active: bool):  # type: ignore[no-untyped-def]
+    employee = _employee_or_404(number)
+    ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
+    try:
+        changed = employees.set_active(employee, active, actor=current_user)
+    except ServiceError as exc:
+        return _employees_refused(exc)
+    if not changed:
+        message = (
+            _("%(number)s is already active.", number=number)
+            if active
+            else _("%(number)s is already suspended.", number=number)
+        )
+        flash(message, "info")
+    elif active:
+        flash(_("%(number)s is reinstated and can sign in again.", number=number), "success")
+    else:
+        flash(
+            _("%(number)s is suspended; their sessions and tokens have ended.", number=number),
+            "success",
+        )
+    return redirect(url_for(".employees_page"))
+
+
+def _employee_or_404(number: str) -> Employee:
+    employee = employees.find_employee(number)
+    if employee is None:
+        abort(404)
+    return employee
+
+
+def _employees_refused(exc: ServiceError, *, form: FlaskForm | None = None):  # type: ignore[no-untyped-def]
+    """The employees page again with the service's refusal in the reader's language."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    return _employees_page(status=http_status(exc), error=explain(exc), form=form)
+
+
+def _employees_page(  # type: ignore[no-untyped-def]
+    *, status: int = 200, error: str | None = None, form: FlaskForm | None = None
+):
+    people = employees.list_employees()
+    return render_template(
+        "supervise/employees.html",
+        employees=people,
+        manageable={e.id for e in people if employees.can_manage(current_user, e)},
+        grantable=[role.value for role in employees.grantable_roles(current_user)],
+        roles=[role.value for role in Role],
+        form=form,
+        error=error,
+    ), status
