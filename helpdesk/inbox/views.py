@@ -15,7 +15,7 @@ from helpdesk.inbox.forms import DismissForm, ReplyForm
 from helpdesk.models import LIVE_REPLY_STATUSES, Mention, MentionStatus, Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import canned, escalation, inbox, replies
-from helpdesk.services.errors import NotFound, ServiceError, http_status
+from helpdesk.services.errors import InvalidInput, NotFound, ServiceError, http_status
 
 bp = Blueprint("inbox", __name__)
 
@@ -44,7 +44,9 @@ class ListParams:
         cursor = request.args.get("cursor") or None
         if status not in FILTERS or sort not in ("", *SORTS):
             abort(400)
-        if cursor is not None and (not cursor.isdigit() or len(cursor) > 18):
+        try:
+            inbox.parse_cursor(cursor)
+        except InvalidInput:
             abort(400)
         return cls(status, request.args.get("q", "").strip()[:100], sort, cursor)
 
