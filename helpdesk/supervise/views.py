@@ -38,6 +38,7 @@ from helpdesk.supervise.forms import (
     RejectForm,
     ResolveForm,
     RoleForm,
+    SuspendForm,
 )
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
@@ -279,7 +280,11 @@ def change_role(number: str):  # type: ignore[no-untyped-def]
 @bp.post("/employees/<number>/suspend")
 @role_required(Role.SUPERVISOR)
 def suspend(number: str):  # type: ignore[no-untyped-def]
-    """Suspend an employee: their sessions and tokens end at once; the number stays theirs."""
+    """Suspend an employee, once confirmed: their sessions and tokens end at once."""
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        _employee_or_404(number)
+        return _employees_page(status=400, error=first_error(form))
     return _set_active(number, False)
 
 

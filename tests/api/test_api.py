@@ -41,6 +41,20 @@ def test_wrong_password_and_unknown_number_get_the_same_answer(client, make_empl
     assert wrong.get_json()["error"]["code"] == "invalid_credentials"
 
 
+def test_a_suspended_employee_hears_so_only_with_the_right_password(client, make_employee):
+    """Right password: 403 account_suspended; wrong: the answer an unknown number gets."""
+    from helpdesk.services.employees import set_active
+
+    set_active(make_employee("0427"), False)
+    right = client.post("/api/v1/auth/token", json={"number": "0427", "password": PASSWORD})
+    assert right.status_code == 403
+    assert right.get_json()["error"]["code"] == "account_suspended"
+    wrong = client.post("/api/v1/auth/token", json={"number": "0427", "password": "nope-nope"})
+    unknown = client.post("/api/v1/auth/token", json={"number": "9999", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_json() == unknown.get_json()
+
+
 def test_requests_without_a_valid_token_are_401(client, app):
     """No token, or a made-up one, is a JSON 401."""
     assert client.get("/api/v1/mentions").status_code == 401
