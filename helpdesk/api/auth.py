@@ -16,6 +16,7 @@ from helpdesk.auth import throttle
 from helpdesk.extensions import csrf
 from helpdesk.models import Role
 from helpdesk.services import employees
+from helpdesk.services.errors import ServiceError
 from helpdesk.web.errors import ApiError
 
 
@@ -74,10 +75,12 @@ def create_token():  # type: ignore[no-untyped-def]
         raise ApiError(400, "invalid_request", "Send number and password as strings.")
     if name is not None and not isinstance(name, str):
         raise ApiError(400, "invalid_request", "name, when sent, is a string.")
-    employee = employees.authenticate(number, password)
-    throttle.log_attempt(employee is not None)
-    if employee is None:
-        raise ApiError(401, "invalid_credentials", "Wrong employee number or password.")
+    try:  # 401 invalid_credentials; 403 account_suspended only after the right password
+        employee = employees.sign_in(number, password)
+    except ServiceError:
+        throttle.log_attempt(False)
+        raise
+    throttle.log_attempt(True)
     token, row = employees.issue_token(employee, name)
     return jsonify({"token": token, "item": token_json(row)}), 201
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import TooManyRequests
 from helpdesk.auth import bp, sessions, throttle
 from helpdesk.auth.forms import LanguageForm, LoginForm
 from helpdesk.services import employees
+from helpdesk.services.errors import ServiceError
 
 
 def safe_next(target: str | None) -> str | None:
@@ -35,17 +36,25 @@ def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(next_url or url_for("inbox.index"))
     form = LoginForm()
+    refusal = None
     if form.validate_on_submit():
-        employee = employees.authenticate(form.number.data or "", form.password.data or "")
-        throttle.log_attempt(employee is not None)
-        if employee is not None:
+        try:
+            employee = employees.sign_in(form.number.data or "", form.password.data or "")
+        except ServiceError as exc:
+            refusal = exc.code
+        throttle.log_attempt(refusal is None)
+        if refusal is None:
             session.clear()  # nothing from before the sign-in carries over
             login_user(employee)
             sessions.start()
             return redirect(next_url or url_for("inbox.index"))
-    # Empty fields, unknown number, wrong password, suspended: the same single message.
-    failed = form.is_submitted()
-    return render_template("auth/login.html", form=form, next_url=next_url, failed=failed)
+    # Empty fields, unknown number, wrong password: one message. Suspended (known only after
+    # the right password): its own, so the employee knows to ask a supervisor.
+    suspended = refusal == "account_suspended"
+    failed = form.is_submitted() and not suspended
+    return render_template(
+        "auth/login.html", form=form, next_url=next_url, failed=failed, suspended=suspended
+    )
 
 
 @bp.errorhandler(TooManyRequests)

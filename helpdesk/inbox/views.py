@@ -14,7 +14,7 @@ from helpdesk.inbox.forms import DismissForm, ReplyForm
 from helpdesk.models import LIVE_REPLY_STATUSES, Mention, MentionStatus, Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import canned, escalation, inbox, replies
-from helpdesk.services.errors import NotFound, ServiceError, http_status
+from helpdesk.services.errors import InvalidInput, NotFound, ServiceError, http_status
 from helpdesk.web.access import role_required
 from helpdesk.web.templating import labels
 
@@ -43,7 +43,9 @@ class ListParams:
         cursor = request.args.get("cursor") or None
         if status not in FILTERS or sort not in ("", *SORTS):
             abort(400)
-        if cursor is not None and (not cursor.isdigit() or len(cursor) > 18):
+        try:
+            inbox.parse_cursor(cursor)
+        except InvalidInput:
             abort(400)
         return cls(status, request.args.get("q", "").strip()[:100], sort, cursor)
 

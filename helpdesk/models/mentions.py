@@ -36,9 +36,11 @@ class Mention(db.Model):
 
     __tablename__ = "mentions"
     __table_args__ = (
-        sa.Index("ix_mentions_status_id", "status", "id"),
+        # Lists are keyset-paged on the customer's time, then tweet id (services/inbox.py).
+        sa.Index("ix_mentions_status_created_tweet", "status", "created_at", "tweet_id"),
         sa.Index("ix_mentions_author_tweet", "author_x_id", "tweet_id"),
-        sa.Index("ix_mentions_created_at", "created_at"),  # coverage and export periods
+        # The "all" list, and coverage and export periods.
+        sa.Index("ix_mentions_created_tweet", "created_at", "tweet_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

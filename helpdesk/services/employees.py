@@ -16,7 +16,7 @@ from helpdesk.models import ApiToken, Employee, Role
 from helpdesk.models.employees import EMPLOYEE_NUMBER_PATTERN, LANGUAGES
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit
-from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -96,18 +96,29 @@ def create_employee(
     return employee
 
 
-def authenticate(number: str, password: str) -> Employee | None:
-    """The active employee with this number and password, else None (same work either way)."""
+def sign_in(number: str, password: str) -> Employee:
+    """The active employee with this number and password (same work whatever is wrong).
+
+    Raises Unauthorized `invalid_credentials` for an unknown number or a wrong password,
+    suspended or not, and Forbidden `account_suspended` only once the password was right:
+    saying so earlier would tell a stranger which numbers are suspended.
+    """
     employee = db.session.scalar(
         sa.select(Employee).where(Employee.number == (number or "").strip())
     )
     stored = employee.password_hash if employee else _DUMMY_HASH
+    wrong = Unauthorized("Wrong employee number or password.", code="invalid_credentials")
     try:
         _hasher.verify(stored, password or "")
     except (VerificationError, InvalidHashError):
-        return None
-    if employee is None or not employee.active:
-        return None
+        raise wrong from None
+    if employee is None:
+        raise wrong
+    if not employee.active:
+        raise Forbidden(
+            "Your account is suspended. Ask a supervisor to reinstate it.",
+            code="account_suspended",
+        )
     if _hasher.check_needs_rehash(employee.password_hash):
         employee.password_hash = _hasher.hash(password)
         db.session.commit()
@@ -118,6 +129,14 @@ def note_throttled_sign_in(number: str, address: str, path: str) -> None:
     """Audit that sign-in attempts for `number` from `address` were refused, and commit."""
     audit.record("auth.throttled", "employee", number or "-", address=address, path=path)
     db.session.commit()
+
+
+def authenticate(number: str, password: str) -> Employee | None:
+    """The active employee with this number and password, else None: sign_in as yes or no."""
+    try:
+        return sign_in(number, password)
+    except (Unauthorized, Forbidden):
+        return None
 
 
 def set_password(employee: Employee, password: str, *, actor: Employee | None = None) -> None:

@@ -26,6 +26,12 @@ class NotFound(ServiceError):
     code = "not_found"
 
 
+class Unauthorized(ServiceError):
+    """Who is asking is not established: a wrong number or password (401)."""
+
+    code = "unauthorized"
+
+
 class Forbidden(ServiceError):
     """The employee's role or ownership does not allow this (403)."""
 
@@ -46,6 +52,7 @@ class Unprocessable(ServiceError):
 
 STATUS_BY_ERROR: dict[type[ServiceError], int] = {
     InvalidInput: 400,
+    Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,

@@ -215,10 +215,12 @@ def settle_finished() -> int:
     return settled
 
 
-def _queue_key(escalation: Escalation) -> tuple[datetime, int, int]:
-    """Longest overdue first (high priority breaches sooner), then high first, then oldest."""
-    high_first = 0 if escalation.mention.priority is Priority.HIGH else 1
-    return (due_at(escalation.mention), high_first, escalation.id)
+def _queue_key(escalation: Escalation) -> tuple[datetime, int, datetime, int]:
+    """Longest overdue first (high priority breaches sooner), then high first, then the
+    customer's oldest mention (by their time, then tweet id)."""
+    mention = escalation.mention
+    high_first = 0 if mention.priority is Priority.HIGH else 1
+    return (due_at(mention), high_first, mention.created_at, mention.tweet_id)
 
 
 def list_escalations(status: str = "open", *, limit: int = 200) -> list[Escalation]:

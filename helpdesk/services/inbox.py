@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -169,12 +172,48 @@ def dismiss(mention_id: int, employee: Employee, reason: object) -> Mention:
     return get_mention(mention_id)
 
 
-def _parse_cursor(cursor: str | None) -> int | None:
+# A page ends at a (created_at, tweet_id) pair; the cursor carries it as base64 of
+# "<microseconds since the epoch>.<tweet id>", opaque to clients and checked on the way in.
+_CURSOR_RE = re.compile(r"(\d{1,17})\.(\d{1,19})")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_TWEET_ID = 2**63 - 1
+
+
+def encode_cursor(mention: Mention) -> str:
+    """The opaque cursor that resumes a list just after `mention`."""
+    micros = (mention.created_at - _EPOCH) // timedelta(microseconds=1)
+    raw = f"{micros}.{mention.tweet_id}".encode("ascii")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """The (created_at, tweet_id) a cursor resumes after; InvalidInput if it was not ours."""
     if cursor in (None, ""):
         return None
-    if not cursor.isdigit() or len(cursor) > 18:
-        raise InvalidInput("cursor must be a value returned as next_cursor.", code="invalid_cursor")
-    return int(cursor)
+    invalid = InvalidInput("cursor must be a value returned as next_cursor.", code="invalid_cursor")
+    if len(cursor) > 64 or not cursor.isascii():
+        raise invalid
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError
+        raise invalid from None
+    match = _CURSOR_RE.fullmatch(raw)
+    if match is None or int(match.group(2)) > _MAX_TWEET_ID:
+        raise invalid
+    return _EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2))
+
+
+def _page_of(
+    query: sa.Select[tuple[Mention]], after: tuple[datetime, int] | None, newest_first: bool
+) -> sa.Select[tuple[Mention]]:
+    """`query` in the customer's order from just past `after` (a row comparison, which
+    SQLite and PostgreSQL both answer from the (status, created_at, tweet_id) index)."""
+    pair = sa.tuple_(Mention.created_at, Mention.tweet_id)
+    if after is not None:
+        query = query.where(pair < after if newest_first else pair > after)
+    if newest_first:
+        return query.order_by(Mention.created_at.desc(), Mention.tweet_id.desc())
+    return query.order_by(Mention.created_at, Mention.tweet_id)
 
 
 def list_mentions(
@@ -186,14 +225,15 @@ def list_mentions(
     search: str | None = None,
     newest_first: bool | None = None,
 ) -> MentionPage:
-    """A keyset page of mentions; open ones oldest first, the rest newest first by default."""
+    """A keyset page of mentions by the customer's time (then tweet id); open ones oldest first,
+    the rest newest first by default."""
     if status not in LIST_FILTERS:
         raise InvalidInput(
             f"status must be one of {', '.join(LIST_FILTERS)}.", code="invalid_status"
         )
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", code="invalid_limit")
-    after = _parse_cursor(cursor)
+    after = parse_cursor(cursor)
     if newest_first is None:
         newest_first = status not in ("open", "mine", "escalated")
     query = sa.select(Mention).options(selectinload(Mention.claimed_by))
@@ -226,13 +266,10 @@ def list_mentions(
                 )
             )
         )
-    if after is not None:
-        query = query.where(Mention.id < after if newest_first else Mention.id > after)
-    query = query.order_by(Mention.id.desc() if newest_first else Mention.id).limit(limit + 1)
-    rows = list(db.session.scalars(query))
-    more = len(rows) > limit
+    rows = list(db.session.scalars(_page_of(query, after, newest_first).limit(limit + 1)))
     items = rows[:limit]
-    return MentionPage(items=items, next_cursor=str(items[-1].id) if more and items else None)
+    next_cursor = encode_cursor(items[-1]) if len(rows) > limit and items else None
+    return MentionPage(items=items, next_cursor=next_cursor)
 
 
 def conversation(mention: Mention, limit: int = 50) -> list[Mention]:
@@ -246,7 +283,7 @@ def conversation(mention: Mention, limit: int = 50) -> list[Mention]:
                 Mention.author_x_id == mention.author_x_id,
             ),
         )
-        .order_by(Mention.tweet_id.desc())
+        .order_by(Mention.created_at.desc(), Mention.tweet_id.desc())
         .limit(limit)
     )
     return list(reversed(db.session.scalars(query).all()))

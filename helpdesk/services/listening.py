@@ -4,6 +4,9 @@ Terms: Japanese is tokenised by MeCab with UniDic (fugashi + unidic-lite) and co
 lemma (nouns, proper nouns, verbs; stop words dropped); English words are lower-cased and
 counted with a small stop list. URLs, @mentions and hashtags are not terms, and neither is
 the brand's own handle. Hashtags (# or full-width ＃, Japanese ones too) are counted apart.
+UniDic's short units suit matching but cut the words a supervisor reads, so a run of nouns
+with their prefixes and suffixes is joined back into one term (充電 + 器 -> 充電器,
+クレジット + カード -> クレジットカード).
 
 Scale: volume, spikes and priority are counted by the database (GROUP BY). Texts are read
 streamed (yield_per) and only the newest MAX_TEXTS of the period are tokenised and toned;
@@ -59,6 +62,9 @@ JAPANESE_STOP = frozenset(
     """こと もの ため よう ところ 方 時 今 等 中 人 物 事 感じ 様 所 訳 筈 度 前 後 上 下 日
     さん 君 達 様子""".split()
 )
+# Units that end a compound rather than join it (購入後 is 購入, not a product); 日 joins
+# (発送予定日), and polite prefixes and name suffixes stay out (お問い合わせ, 田中さん).
+COMPOUND_BREAKS = (JAPANESE_STOP - {"日"}) | frozenset("御 お ご ちゃん 殿 氏 たち ら".split())
 TERM_POS = ("名詞", "動詞")
 SKIP_POS2 = ("数詞", "非自立可能", "助動詞語幹")  # numbers; する/ある/いる/なる-like helpers
 
@@ -95,15 +101,59 @@ def terms(text: str, handle: str = "") -> list[str]:
     words = (word.strip("'’") for word in _ENGLISH.findall(folded))
     found = [w for w in words if len(w) > 1 and w not in ENGLISH_STOP and w != own]
     rest = _ENGLISH_RUN.sub(" ", folded)
+    chain: list = []  # a run of short units that may form one compound noun
     for word in _tagger()(rest):
-        feature = word.feature
-        if feature.pos1 not in TERM_POS or feature.pos2 in SKIP_POS2:
+        if _in_compound(word):
+            chain.append(word)
             continue
-        lemma = (feature.lemma or word.surface).split("-", 1)[0]
-        if lemma in JAPANESE_STOP or len(lemma) < 2 and not _is_kanji(lemma):
-            continue
-        found.append(lemma)
-    return found
+        found += _compound_or_words(chain)
+        chain = []
+        found += _word(word)
+    return found + _compound_or_words(chain)
+
+
+def _word(word) -> list[str]:  # type: ignore[no-untyped-def]
+    """One short unit as a term (its lemma: 届かない -> 届く), or nothing."""
+    feature = word.feature
+    if feature.pos1 not in TERM_POS or feature.pos2 in SKIP_POS2:
+        return []
+    lemma = (feature.lemma or word.surface).split("-", 1)[0]
+    if lemma in JAPANESE_STOP or len(lemma) < 2 and not _is_kanji(lemma):
+        return []
+    return [lemma]
+
+
+def _in_compound(word) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a short unit can be part of a compound noun: a content noun, a prefix (再, 未;
+    not the polite お/ご), a noun-making suffix (器, 書, 料; not さん or 様), or an adjectival
+    noun such as スマート in スマートフォン."""
+    feature = word.feature
+    lemma = (feature.lemma or word.surface).split("-", 1)[0]
+    if lemma in COMPOUND_BREAKS or word.surface in COMPOUND_BREAKS:
+        return False
+    if feature.pos1 == "名詞":
+        return feature.pos2 not in SKIP_POS2
+    if feature.pos1 == "接尾辞":
+        return feature.pos2 == "名詞的"
+    return feature.pos1 in ("接頭辞", "形状詞")
+
+
+def _compound_or_words(chain: list) -> list[str]:  # type: ignore[type-arg]
+    """A run of nouns, prefixes and suffixes as one term, as a person reads it (充電 + 器 ->
+    充電器); a run with fewer than two units around a noun gives each unit's own term."""
+    start, end = 0, len(chain)
+    while start < end and chain[start].feature.pos1 == "接尾辞":  # a suffix cannot begin one
+        start += 1
+    while end > start and chain[end - 1].feature.pos1 in ("接頭辞", "形状詞"):  # nor end one
+        end -= 1
+    core = chain[start:end]
+    if len(core) < 2 or not any(word.feature.pos1 == "名詞" for word in core):
+        return [term for word in chain for term in _word(word)]
+    return [
+        *(term for word in chain[:start] for term in _word(word)),
+        "".join(word.surface for word in core),
+        *(term for word in chain[end:] for term in _word(word)),
+    ]
 
 
 def _is_kanji(text: str) -> bool:

@@ -16,6 +16,15 @@ class ActionForm(FlaskForm):
     """A button that only needs the CSRF token (approve a reply)."""
 
 
+class SuspendForm(FlaskForm):
+    """Suspend an employee: a required tick, since it ends their sessions and tokens at once."""
+
+    confirm = BooleanField(
+        _l("Yes, suspend now"),
+        validators=[DataRequired(message=_l("Tick the box to confirm the suspension."))],
+    )
+
+
 class AssignForm(FlaskForm):
     """Give an escalation to an employee, by number."""
 

@@ -11,7 +11,7 @@ from helpdesk.models import Employee, Role
 from helpdesk.services import employees
 from helpdesk.services.errors import NotFound, ServiceError, http_status
 from helpdesk.supervise import bp
-from helpdesk.supervise.forms import ActionForm, CreateEmployeeForm, PasswordForm, RoleForm
+from helpdesk.supervise.forms import ActionForm, CreateEmployeeForm, PasswordForm, RoleForm, SuspendForm
 from helpdesk.supervise.refusals import explain
 from helpdesk.web.access import role_required
 from helpdesk.web.forms import first_error
@@ -80,7 +80,11 @@ def change_role(number: str):  # type: ignore[no-untyped-def]
 @bp.post("/employees/<number>/suspend")
 @role_required(Role.SUPERVISOR)
 def suspend(number: str):  # type: ignore[no-untyped-def]
-    """Suspend an employee: their sessions and tokens end at once; the number stays theirs."""
+    """Suspend an employee, once confirmed: their sessions and tokens end at once."""
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        _employee_or_404(number)
+        return _employees_page(status=400, error=first_error(form))
     return _set_active(number, False)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
@@ -14,7 +16,9 @@ def ingest(x, *texts: str) -> list[int]:  # type: ignore[no-untyped-def]
     for text in texts:
         x.mention(text)
     ingest_mentions()
-    return list(db.session.scalars(sa.select(Mention.id).order_by(Mention.id)))
+    return list(
+        db.session.scalars(sa.select(Mention.id).order_by(Mention.created_at, Mention.tweet_id))
+    )
 
 
 def test_token_for_number_and_password(client, make_employee):
@@ -35,6 +39,20 @@ def test_wrong_password_and_unknown_number_get_the_same_answer(client, make_empl
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.get_json() == unknown.get_json()
     assert wrong.get_json()["error"]["code"] == "invalid_credentials"
+
+
+def test_a_suspended_employee_hears_so_only_with_the_right_password(client, make_employee):
+    """Right password: 403 account_suspended; wrong: the answer an unknown number gets."""
+    from helpdesk.services.employees import set_active
+
+    set_active(make_employee("0427"), False)
+    right = client.post("/api/v1/auth/token", json={"number": "0427", "password": PASSWORD})
+    assert right.status_code == 403
+    assert right.get_json()["error"]["code"] == "account_suspended"
+    wrong = client.post("/api/v1/auth/token", json={"number": "0427", "password": "nope-nope"})
+    unknown = client.post("/api/v1/auth/token", json={"number": "9999", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_json() == unknown.get_json()
 
 
 def test_requests_without_a_valid_token_are_401(client, app):
@@ -89,6 +107,36 @@ def test_mentions_list_pages_by_cursor(api_as, x):
         "escalated",
     }
     assert isinstance(item["tweet_id"], str) and item["created_at"].endswith("Z")
+
+
+def test_one_batch_pages_in_the_customers_order(api_as, x):
+    """Mentions ingested together page oldest first by the customer's time, newest first for all."""
+    for text in ("A", "B", "C", "D", "E"):
+        x.mention(text)
+    ingest_mentions()
+    api = api_as("0427")
+    for status, order in (("open", "ABCDE"), ("all", "EDCBA")):
+        seen, cursor = [], None
+        while True:
+            paging = {"cursor": cursor} if cursor else {}
+            body = api.get("/mentions", status=status, limit=2, **paging)
+            seen += [item["text"].split()[-1] for item in body.get_json()["items"]]
+            cursor = body.get_json()["next_cursor"]
+            if cursor is None:
+                break
+        assert "".join(seen) == order, status
+
+
+def test_a_forged_cursor_is_a_400_with_a_code(api_as, x):
+    """A cursor we did not issue (old ids, junk, overflowing numbers) is 400 invalid_cursor."""
+    ingest(x, "one", "two", "three")
+    api = api_as("0427")
+    issued = api.get("/mentions", limit=1).get_json()["next_cursor"]
+    overflow = base64.urlsafe_b64encode(b"1.99999999999999999999").decode()
+    for cursor in ("1", issued + "A", issued[:-2] + "!!", overflow, "é", "%ff", "A" * 500):
+        response = api.get("/mentions", cursor=cursor)
+        assert response.status_code == 400, cursor
+        assert response.get_json()["error"]["code"] == "invalid_cursor", cursor
 
 
 def test_bad_list_parameters_are_400(api_as):

@@ -100,10 +100,12 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def ingest(x, *texts: str, **author: str) -> list[int]:  # type: ignore[no-untyped-def]
-    """Mention the brand with each text, ingest, and return every stored mention id."""
+    """Mention the brand with each text, ingest, and return every stored mention id, in the
+    inbox's order (the customer's time, then tweet id)."""
     for text in texts:
         x.mention(text, **author)
     ingest_mentions()
-    ids = list(db.session.scalars(sa.select(Mention.id).order_by(Mention.id)))
+    order = (Mention.created_at, Mention.tweet_id)
+    ids = list(db.session.scalars(sa.select(Mention.id).order_by(*order)))
     db.session.rollback()  # let the server's threads write (SQLite's single writer)
     return ids

@@ -169,3 +169,49 @@ def test_an_empty_or_reversed_period_is_refused(app):
     """from must be before to."""
     with pytest.raises(InvalidInput):
         listening.listening(END, START, TZ)
+
+
+# Product and service words customers write; UniDic cuts each into two or three short units.
+COMPOUNDS = """
+充電器 保証書 返品受付 配送状況 ポイントカード クレジットカード 領収書 会員登録 注文番号
+送料無料 取扱説明書 電源ケーブル 充電ケーブル 交換手続き 返金申請 配送業者 発送予定日
+在庫切れ 初期不良 修理受付 保証期間 会員証 電子マネー 定期購入 自動更新 解約手続き
+ログイン画面 パスワード再設定 通信障害 料金プラン 支払方法 商品券 割引クーポン 配達日時
+宅配ボックス 代金引換 延長保証 修理依頼 スマートフォン ワイヤレスイヤホン モバイルバッテリー
+請求書 納品書 追跡番号 配送料 再配達 公式アプリ カスタマーサポート 問い合わせ窓口
+""".split()
+
+
+@pytest.mark.parametrize("compound", COMPOUNDS)
+def test_a_compound_noun_is_one_term(compound):
+    """Each product or service compound comes back whole, with none of its short units."""
+    assert len(COMPOUNDS) >= 30
+    for text in (f"{compound}が届かないのですが", f"@acme_help 昨日の{compound}について質問です"):
+        found = listening.terms(text, "acme_help")
+        assert compound in found, (text, found)
+        assert not [t for t in found if t != compound and t in compound], (text, found)
+
+
+def test_compounds_leave_single_words_and_their_neighbours_alone():
+    """Single words keep their lemma; time words, polite prefixes and numbers stay outside."""
+    assert listening.terms("ヘッドホンが届かない") == ["ヘッドホン", "届く"]
+    assert listening.terms("購入後すぐに充電器が壊れた") == ["購入", "充電器", "壊れる"]
+    assert listening.terms("お問い合わせ窓口に電話しました") == ["問い合わせ窓口", "電話"]
+    assert listening.terms("3日前に注文した商品") == ["注文", "商品"]
+    assert listening.terms("スマートな対応") == ["対応"]
+
+
+def test_top_terms_show_what_customers_wrote(app, x):
+    """After 20 mentions of 充電器 and 20 of クレジットカード the top terms are those words,
+    not 充電, クレジット or カード."""
+    texts = [f"@acme_help 充電器が{n}回目も壊れた" for n in range(20)]
+    texts += [f"@acme_help クレジットカードが使えない({n})" for n in range(20)]
+    ingest(x, *texts)
+    now = datetime.now(UTC)
+    db.session.execute(sa.update(Mention).values(created_at=now))
+    db.session.commit()
+    found = listening.listening(now - timedelta(hours=1), now + timedelta(hours=1), TZ)
+    top = {t["term"]: t["count"] for t in found["top_terms"]}
+    assert top["充電器"] == 20 and top["クレジットカード"] == 20
+    assert not {"充電", "器", "クレジット", "カード"} & set(top)
+

@@ -48,7 +48,9 @@ def mentions(x):  # type: ignore[no-untyped-def]
         for text in texts:
             x.mention(text, **author)
         ingest_mentions()
-        return list(db.session.scalars(sa.select(Mention.id).order_by(Mention.id)))
+        return list(
+            db.session.scalars(sa.select(Mention.id).order_by(Mention.created_at, Mention.tweet_id))
+        )
 
     return make
 

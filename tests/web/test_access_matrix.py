@@ -152,7 +152,9 @@ POLICIES: dict[str, Policy] = {
     "supervise.change_role": Policy(
         Role.SUPERVISOR, WEB, lambda w, me: call(number=w.trainee_target(), data={"role": "agent"})
     ),
-    "supervise.suspend": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(number=w.target())),
+    "supervise.suspend": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(number=w.target(), data={"confirm": "y"})
+    ),
     "supervise.reinstate": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(number=w.target())),
     "supervise.reset_password": Policy(
         Role.SUPERVISOR, WEB, lambda w, me: call(number=w.target(), data={"password": STRONG})

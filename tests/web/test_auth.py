@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from helpdesk.extensions import db
+from tests.conftest import PASSWORD
 from tests.web.conftest import csrf_from
 
 
@@ -38,12 +41,33 @@ def test_every_failed_login_gets_the_same_single_message(
     assert client.get("/inbox").status_code == 302
 
 
-def test_a_suspended_employee_cannot_sign_in(client, make_employee, login):
-    """Suspension refuses the login with the same message."""
+def test_a_suspended_employee_is_told_so_only_after_the_right_password(
+    client, make_employee, login
+):
+    """Right password: "your account is suspended" (en and ja), no session; wrong password:
+    the same single message as for any wrong password, so nothing tells a stranger."""
     from helpdesk.services.employees import set_active
 
     set_active(make_employee("0427"), False)
-    assert 'data-testid="login-error"' in login("0427").text
+    right = login("0427")
+    assert right.status_code == 200
+    assert 'data-testid="login-suspended"' in right.text
+    assert 'data-testid="login-error"' not in right.text
+    assert "このアカウントは停止中です。スーパーバイザーに復帰を依頼してください。" in right.text
+    assert client.get("/inbox").status_code == 302
+    english = client.post(
+        "/auth/login",
+        data={"number": "0427", "password": PASSWORD, "csrf_token": csrf_from(right.text)},
+        headers={"Accept-Language": "en"},
+    )
+    assert "Your account is suspended. Ask a supervisor to reinstate it." in english.text
+    wrong, unknown = login("0427", "wrong password"), login("9999", "wrong password")
+    for page in (wrong, unknown):
+        assert 'data-testid="login-error"' in page.text
+        assert 'data-testid="login-suspended"' not in page.text
+    # The same page but for the echoed number and the CSRF token.
+    same = [re.sub(r'(value|content)="[^"]*"', '', page.text) for page in (wrong, unknown)]
+    assert same[0] == same[1]
 
 
 def test_pages_need_a_login_and_come_back_after_it(client, make_employee, login):

@@ -13,6 +13,7 @@ PAGE = "/supervise/employees"
 HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 EN = {"Accept-Language": "en"}
+CONFIRM = {"confirm": "y"}  # the suspend form's required tick
 
 
 def post_form(client, path: str, data: dict | None = None):  # type: ignore[no-untyped-def]
@@ -119,16 +120,37 @@ def test_a_supervisor_certifies_a_trainee_and_cannot_touch_admins(
     certified = post_form(client, f"{PAGE}/0201/role", {"role": "agent"})
     assert certified.status_code == 302 and stored("0201").role is Role.AGENT
     assert "0201 is certified" in client.get(PAGE, headers=EN).text
-    assert post_form(client, f"{PAGE}/0201/suspend").status_code == 302
+    assert post_form(client, f"{PAGE}/0201/suspend", CONFIRM).status_code == 302
     assert not stored("0201").active
     assert post_form(client, f"{PAGE}/0201/reinstate").status_code == 302
     assert stored("0201").active
     promote = post_form(client, f"{PAGE}/0201/role", {"role": "supervisor"})
     assert promote.status_code == 403 and "Only an admin" in promote.text
-    admin_row = post_form(client, f"{PAGE}/0001/suspend")
+    admin_row = post_form(client, f"{PAGE}/0001/suspend", CONFIRM)
     assert admin_row.status_code == 403 and stored("0001").active
     own = post_form(client, f"{PAGE}/0002/role", {"role": "admin"})
     assert own.status_code == 403 and "their own role" in own.text
+
+
+def test_suspending_asks_for_confirmation(client, supervisor, make_employee):
+    """The suspend button sits behind a required tick; a post without it is a 400 with a
+    message in the reader's language, and the employee stays active."""
+    make_employee("0427")
+    row = client.get(PAGE, headers=EN).text.split('data-employee="0427"')[1].split("</tr>")[0]
+    form = row.split('/0427/suspend"')[1].split("</form>")[0]
+    assert 'type="checkbox" name="confirm" value="y" required' in form
+    assert "Yes, suspend now" in form and "<script" not in row
+    refused = post_form(client, f"{PAGE}/0427/suspend")
+    assert refused.status_code == 400 and stored("0427").active
+    assert "Tick the box to confirm the suspension." in refused.text
+    token = csrf_from(client.get(PAGE).text)
+    japanese = client.post(
+        f"{PAGE}/0427/suspend", data={"csrf_token": token}, headers={"Accept-Language": "ja"}
+    )
+    assert "停止するには確認のチェックを入れてください。" in japanese.text
+    assert "はい、今すぐ停止します" in client.get(PAGE, headers={"Accept-Language": "ja"}).text
+    assert post_form(client, f"{PAGE}/0427/suspend", CONFIRM).status_code == 302
+    assert not stored("0427").active
 
 
 def test_an_admin_demotes_another_admin_but_not_themselves(client, admin, make_employee):
@@ -137,7 +159,7 @@ def test_an_admin_demotes_another_admin_but_not_themselves(client, admin, make_e
     assert post_form(client, f"{PAGE}/0003/role", {"role": "supervisor"}).status_code == 302
     assert stored("0003").role is Role.SUPERVISOR
     assert "0003 is now supervisor" in client.get(PAGE, headers=EN).text
-    refused = post_form(client, f"{PAGE}/0001/suspend")
+    refused = post_form(client, f"{PAGE}/0001/suspend", CONFIRM)
     assert refused.status_code == 403 and stored("0001").active
     row = client.get(PAGE, headers=EN).text.split('data-employee="0001"')[1].split("</tr>")[0]
     assert "No actions for you" in row and "data-action" not in row

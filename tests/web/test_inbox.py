@@ -53,7 +53,7 @@ def test_filters_show_mine_answered_dismissed_and_all(client, agent, mentions):
     assert row_ids(client.get("/inbox?status=mine").text) == [ids[0]]
     assert row_ids(client.get("/inbox?status=dismissed").text) == [ids[1]]
     assert row_ids(client.get("/inbox?status=answered").text) == []
-    assert sorted(row_ids(client.get("/inbox?status=all").text)) == ids
+    assert row_ids(client.get("/inbox?status=all").text) == ids[::-1]  # newest first
     assert client.get("/inbox?status=bogus").status_code == 400
 
 
@@ -75,6 +75,13 @@ def test_keyset_paging_follows_the_next_link(client, agent, mentions):
     second = client.get(link.group(1).replace("&amp;", "&"))
     assert row_ids(first.text) + row_ids(second.text) == ids
     assert 'rel="next"' not in second.text
+
+
+def test_a_forged_cursor_is_a_400(client, agent, mentions):
+    """A cursor the inbox did not issue (an internal id, junk) is refused with a 400."""
+    mentions("one", "two")
+    for cursor in ("1", "Zm9v", "%ff"):
+        assert client.get(f"/inbox?cursor={cursor}").status_code == 400, cursor
 
 
 def test_customer_text_and_names_are_escaped_everywhere(client, agent, mentions):
