@@ -48,6 +48,7 @@ from helpdesk.services.guidelines import (
     Severity,
     Violation,
     check_reply,
+    invisible_characters,
 )
 from helpdesk.services.priority import (
     DEFAULT_PRIORITY_RULES,
@@ -544,7 +545,7 @@ def _clean_text(value: object, name: str) -> str:
         raise InvalidInput(
             f"The {name} can be at most {MAX_VALUE} characters.", code="invalid_value"
         )
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in clean):
+    if invisible_characters(clean):
         raise InvalidInput(
             f"The {name} cannot contain control or invisible characters.", code="invalid_value"
         )
