@@ -333,6 +333,16 @@ def list_sla_targets() -> list[dict[str, object]]:
     ]
 
 
+def get_guideline_rule(rule_id: int) -> GuidelineRule:
+    """One guideline rule, or NotFound."""
+    return _get(GuidelineRule, rule_id)
+
+
+def get_priority_rule(rule_id: int) -> PriorityRule:
+    """One priority rule, or NotFound."""
+    return _get(PriorityRule, rule_id)
+
+
 def guideline_rule_dict(rule: GuidelineRule) -> dict[str, object]:
     """The API shape of a guideline rule."""
     return {
