@@ -1,4 +1,8 @@
-"""API for the rules: the list in force and a text to test, for supervisors and admins."""
+"""API for the rules: the list in force, a text to test, and every change the rules page makes.
+
+Each change calls the same service function as the page (supervisors and admins; the SLA,
+as on the page, admins only), so validation, refusal codes and audit events are the page's.
+"""
 
 from __future__ import annotations
 
@@ -31,3 +35,92 @@ def test_rules():  # type: ignore[no-untyped-def]
     body = json_body()
     result = rules.check_text(body.get("text"), body.get("followers_count"), actor=current_user)
     return jsonify(result.as_dict())
+
+
+@bp.post("/rules/guideline")
+@token_required(Role.SUPERVISOR)
+def add_guideline_rule():  # type: ignore[no-untyped-def]
+    """Add a banned term or an allowed link domain: {"kind", "value", "severity"}."""
+    body = json_body()
+    rule = rules.add_guideline_rule(
+        body.get("kind"), body.get("value"), body.get("severity"), actor=current_user
+    )
+    return jsonify({"rule": rules.guideline_rule_dict(rule)}), 201
+
+
+@bp.post("/rules/guideline/<int:rule_id>")
+@token_required(Role.SUPERVISOR)
+def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+    """Change a rule's {"value", "severity"}; a check (personal data, links...) takes severity."""
+    body = json_body()
+    rule = rules.update_guideline_rule(
+        rule_id, body.get("value"), body.get("severity"), actor=current_user
+    )
+    return jsonify({"rule": rules.guideline_rule_dict(rule)})
+
+
+@bp.post("/rules/guideline/<int:rule_id>/enable")
+@token_required(Role.SUPERVISOR)
+def enable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+    """Switch a guideline rule (or check) on; "changed" is false when it already was."""
+    changed = rules.set_guideline_rule_enabled(rule_id, True, actor=current_user)
+    rule = rules.get_guideline_rule(rule_id)
+    return jsonify({"rule": rules.guideline_rule_dict(rule), "changed": changed})
+
+
+@bp.post("/rules/guideline/<int:rule_id>/disable")
+@token_required(Role.SUPERVISOR)
+def disable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+    """Switch a guideline rule (or check) off; it stays listed."""
+    changed = rules.set_guideline_rule_enabled(rule_id, False, actor=current_user)
+    rule = rules.get_guideline_rule(rule_id)
+    return jsonify({"rule": rules.guideline_rule_dict(rule), "changed": changed})
+
+
+@bp.post("/rules/priority")
+@token_required(Role.SUPERVISOR)
+def add_priority_rule():  # type: ignore[no-untyped-def]
+    """Add an urgent keyword or a word of angry tone: {"kind", "language", "value"}."""
+    body = json_body()
+    rule = rules.add_priority_rule(
+        body.get("kind"), body.get("language"), body.get("value"), actor=current_user
+    )
+    return jsonify({"rule": rules.priority_rule_dict(rule)}), 201
+
+
+@bp.post("/rules/priority/<int:rule_id>")
+@token_required(Role.SUPERVISOR)
+def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+    """Change a keyword's {"language", "value"}, or the follower threshold's {"value"}."""
+    body = json_body()
+    rule = rules.update_priority_rule(
+        rule_id, body.get("language"), body.get("value"), actor=current_user
+    )
+    return jsonify({"rule": rules.priority_rule_dict(rule)})
+
+
+@bp.post("/rules/priority/<int:rule_id>/enable")
+@token_required(Role.SUPERVISOR)
+def enable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+    """Switch a priority rule on; "changed" is false when it already was."""
+    changed = rules.set_priority_rule_enabled(rule_id, True, actor=current_user)
+    rule = rules.get_priority_rule(rule_id)
+    return jsonify({"rule": rules.priority_rule_dict(rule), "changed": changed})
+
+
+@bp.post("/rules/priority/<int:rule_id>/disable")
+@token_required(Role.SUPERVISOR)
+def disable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+    """Switch a priority rule off; it stays listed."""
+    changed = rules.set_priority_rule_enabled(rule_id, False, actor=current_user)
+    rule = rules.get_priority_rule(rule_id)
+    return jsonify({"rule": rules.priority_rule_dict(rule), "changed": changed})
+
+
+@bp.post("/rules/sla")
+@token_required(Role.ADMIN)
+def set_sla_target():  # type: ignore[no-untyped-def]
+    """Set a priority's time to first response: {"priority", "seconds"} (admins)."""
+    body = json_body()
+    rules.set_sla_target(body.get("priority"), body.get("seconds"), actor=current_user)
+    return jsonify({"sla": rules.list_sla_targets()})

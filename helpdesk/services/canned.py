@@ -10,7 +10,7 @@ from helpdesk.models import CannedLanguage, CannedReply, Employee, Role
 from helpdesk.models.canned import MAX_BODY, MAX_TITLE
 from helpdesk.services import audit, rules
 from helpdesk.services.errors import Forbidden, InvalidInput, NotFound, Unprocessable
-from helpdesk.services.guidelines import blocking, check_reply
+from helpdesk.services.guidelines import blocking, check_reply, invisible_characters
 from helpdesk.x.text import normalize_line_endings, with_signature
 
 # Any employee's number signs a real reply; the longest one (6 digits) keeps the length honest.
@@ -102,8 +102,16 @@ def _parse_language(language: object) -> CannedLanguage:
 
 def _validate(title: object, body: object, language: object) -> tuple[str, str, CannedLanguage]:
     """Trimmed title and body within their limits, a known language, no blocking finding."""
-    if not isinstance(title, str) or not (title := title.strip()) or len(title) > MAX_TITLE:
-        raise InvalidInput(f"A title is 1 to {MAX_TITLE} characters.", code="invalid_title")
+    if (
+        not isinstance(title, str)
+        or not (title := title.strip())
+        or len(title) > MAX_TITLE
+        or invisible_characters(title)
+    ):
+        raise InvalidInput(
+            f"A title is 1 to {MAX_TITLE} characters, without control or invisible characters.",
+            code="invalid_title",
+        )
     if not isinstance(body, str) or not (body := normalize_line_endings(body).strip()):
         raise InvalidInput(f"A body is 1 to {MAX_BODY} characters.", code="invalid_body")
     if len(body) > MAX_BODY:

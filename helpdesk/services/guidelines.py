@@ -28,12 +28,21 @@ class Severity(StrEnum):
     WARN = "warn"
 
 
-RULES = ("empty", "length", "personal_data", "banned_term", "link_domain", "third_party_mention")
+RULES = (
+    "empty",
+    "control_character",
+    "length",
+    "personal_data",
+    "banned_term",
+    "link_domain",
+    "third_party_mention",
+)
 
 # personal_data findings are judged by kind; a kind without its own key uses "personal_data".
 DEFAULT_SEVERITIES: Mapping[str, Severity] = MappingProxyType(
     {
         "empty": Severity.BLOCK,
+        "control_character": Severity.BLOCK,
         "length": Severity.BLOCK,
         "personal_data": Severity.WARN,
         "personal_data.phone": Severity.BLOCK,
@@ -171,7 +180,7 @@ def check_reply(
                 "X allows; shorten it.",
             )
         ]
-    violations: list[Violation] = []
+    violations = control_characters(text, policy)
     length = weighted_length(text)
     if length > MAX_WEIGHTED_LENGTH:
         violations.append(
@@ -214,6 +223,45 @@ def _signature_regex(fmt: str) -> re.Pattern[str]:
 def _is_empty(text: str, signature_format: str) -> bool:
     body = _signature_regex(signature_format).sub("", text, count=1)
     return not body.strip()
+
+
+# --- control and invisible characters ----------------------------------------------------
+
+_INVISIBLE_CATEGORIES = ("Cc", "Cf")
+
+
+def invisible_characters(text: str, allowed: str = "") -> list[str]:
+    """The control and invisible characters (Unicode Cc, Cf) in ``text``, each once, in order.
+
+    The one check for text a person cannot see: rule texts refuse all of them, replies and
+    canned replies all but the line break (``allowed``).
+    """
+    found = (
+        ch
+        for ch in text
+        if ch not in allowed and unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+    )
+    return list(dict.fromkeys(found))
+
+
+def control_characters(text: str, policy: GuidelinePolicy = DEFAULT_POLICY) -> list[Violation]:
+    """The finding for a reply holding a NUL, a zero-width space or another unseen character.
+
+    X would post them as they are, where nobody can see or take them back; only the line
+    break is allowed (line endings are normalised to LF before this check).
+    """
+    found = invisible_characters(text, allowed="\n")
+    if not found:
+        return []
+    codes = ", ".join(f"U+{ord(ch):04X}" for ch in found)
+    return [
+        Violation(
+            "control_character",
+            policy.severity("control_character"),
+            f"This reply contains control or invisible characters ({codes}); delete them "
+            "(retype a pasted text): only line breaks are allowed.",
+        )
+    ]
 
 
 # --- personal data -----------------------------------------------------------------------

@@ -25,7 +25,7 @@ from helpdesk.models.types import utcnow
 from helpdesk.services import audit, rules
 from helpdesk.services.brand import stored_brand_account
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
-from helpdesk.services.guidelines import Violation, blocking, check_reply
+from helpdesk.services.guidelines import Violation, blocking, check_reply, control_characters
 from helpdesk.services.inbox import claim_free, clean_reason, explain_refusal, get_mention
 from helpdesk.x.text import MAX_WEIGHTED_LENGTH, weighted_length, with_signature
 
@@ -208,9 +208,19 @@ def approve(reply_id: int, supervisor: Employee) -> Reply:
     """
     if not supervisor.can(Role.SUPERVISOR):
         raise Forbidden("Only supervisors approve replies.")
-    author_id = db.session.scalar(sa.select(Reply.author_id).where(Reply.id == reply_id))
-    if author_id == supervisor.id:
+    row = db.session.execute(
+        sa.select(Reply.author_id, Reply.text).where(Reply.id == reply_id)
+    ).first()
+    if row is not None and row.author_id == supervisor.id:
         raise Forbidden("Nobody approves their own reply.", code="own_reply")
+    # A reply stored before this check existed must not reach X with an unseen character.
+    unseen = control_characters(row.text, rules.current_guideline_policy()) if row else []
+    if unseen:
+        raise Unprocessable(
+            "The reply breaks the guidelines.",
+            code="guideline_violation",
+            violations=[v.to_dict() for v in unseen],
+        )
     now = utcnow()
     moved = db.session.execute(
         sa.update(Reply)

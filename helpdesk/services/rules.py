@@ -48,6 +48,7 @@ from helpdesk.services.guidelines import (
     Severity,
     Violation,
     check_reply,
+    invisible_characters,
 )
 from helpdesk.services.priority import (
     DEFAULT_PRIORITY_RULES,
@@ -332,6 +333,16 @@ def list_sla_targets() -> list[dict[str, object]]:
     ]
 
 
+def get_guideline_rule(rule_id: int) -> GuidelineRule:
+    """One guideline rule, or NotFound."""
+    return _get(GuidelineRule, rule_id)
+
+
+def get_priority_rule(rule_id: int) -> PriorityRule:
+    """One priority rule, or NotFound."""
+    return _get(PriorityRule, rule_id)
+
+
 def guideline_rule_dict(rule: GuidelineRule) -> dict[str, object]:
     """The API shape of a guideline rule."""
     return {
@@ -544,7 +555,7 @@ def _clean_text(value: object, name: str) -> str:
         raise InvalidInput(
             f"The {name} can be at most {MAX_VALUE} characters.", code="invalid_value"
         )
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in clean):
+    if invisible_characters(clean):
         raise InvalidInput(
             f"The {name} cannot contain control or invisible characters.", code="invalid_value"
         )

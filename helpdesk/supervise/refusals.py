@@ -37,7 +37,9 @@ def explain(exc: ServiceError) -> str:
         ),
         "own_reply": _("Nobody approves or rejects their own reply; ask another supervisor."),
         "invalid_password": _("A password can be at most 512 characters."),
-        "invalid_title": _("A title is 1 to 80 characters."),
+        "invalid_title": _(
+            "A title is 1 to 80 characters, without control or invisible characters."
+        ),
         "invalid_body": _("The text is 1 to 600 characters."),
         "invalid_language": _("Choose Japanese or English."),
     }

@@ -77,6 +77,9 @@ _LABELS: dict[str, dict[str, LazyString]] = {
     "severity": {"block": _l("blocks sending"), "warn": _l("warning")},
     "rule": {
         "empty": _l("Write an answer: the reply has nothing besides the signature."),
+        "control_character": _l(
+            "Control or invisible characters: delete them; only line breaks are allowed."
+        ),
         "length": _l("Too long: at most 280, counted as X counts, signature included."),
         "personal_data": _l("Personal data in a public reply: remove it and move to DM."),
         "banned_term": _l("A banned or confidential term: remove it."),

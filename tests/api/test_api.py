@@ -270,3 +270,44 @@ def test_customer_text_is_returned_verbatim_as_json(api_as, x):
     ingest(x, hostile)
     item = api_as("0427").get("/mentions").get_json()["items"][0]
     assert item["text"] == hostile
+
+
+def test_control_characters_are_refused_and_preview_says_why(api_as, x):
+    """A NUL in a reply is 422 with a control_character finding; preview says valid false."""
+    from helpdesk.models import Reply
+
+    (mention_id,) = ingest(x, "hi")
+    api = api_as("0427")
+    preview = api.post("/replies/preview", {"text": "Thanks\x00 for waiting"}).get_json()
+    assert preview["valid"] is False
+    assert [v["rule"] for v in preview["violations"]] == ["control_character"]
+    assert "U+0000" in preview["violations"][0]["message"]
+    refused = api.post(f"/mentions/{mention_id}/replies", {"text": "Thanks\x00 for waiting"})
+    assert refused.status_code == 422
+    error = refused.get_json()["error"]
+    assert error["code"] == "guideline_violation"
+    assert [v["rule"] for v in error["violations"]] == ["control_character"]
+    confirmed = api.post(
+        f"/mentions/{mention_id}/replies", {"text": "Hi\u200b", "confirm_warnings": True}
+    )
+    assert confirmed.status_code == 422  # a block, not a warning: confirming does not send it
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reply)) == 0
+    multi = api.post("/replies/preview", {"text": "Thanks!\nWe will check."}).get_json()
+    assert multi["valid"] is True
+
+
+def test_approve_refuses_a_stored_reply_with_a_control_character(api_as, x):
+    """A trainee's reply stored with a NUL (before the check existed) is not approved."""
+    from helpdesk.models import Reply
+
+    (mention_id,) = ingest(x, "hi")
+    trainee, supervisor = api_as("0201", role="trainee"), api_as("0002", role="supervisor")
+    reply_id = trainee.post(f"/mentions/{mention_id}/replies", {"text": "Hello"}).get_json()[
+        "reply"
+    ]["id"]
+    db.session.execute(sa.update(Reply).values(text="Hel\x00lo ^0201"))
+    db.session.commit()
+    refused = supervisor.post(f"/replies/{reply_id}/approve")
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["violations"][0]["rule"] == "control_character"
+    assert supervisor.get(f"/replies/{reply_id}").get_json()["status"] == "pending_approval"

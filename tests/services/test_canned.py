@@ -109,3 +109,18 @@ def test_an_update_records_before_and_after(supervisor):
     assert event.action == "canned.updated" and event.actor_number == "0002"
     assert details["before"]["body"] == "Thank you!"
     assert details["after"] == {"title": "お礼", "body": "ありがとうございます", "language": "ja"}
+
+
+def test_unseen_characters_are_refused_in_body_and_title(supervisor):
+    """A NUL or a zero-width space in a canned body (or title) is refused; nothing is stored."""
+    with pytest.raises(Unprocessable) as refused:
+        create_canned("Thanks", "Thank you\x00!", "en", actor=supervisor)
+    assert [v["rule"] for v in refused.value.extra["violations"]] == ["control_character"]
+    made = create_canned("Thanks", "Thank you!", "en", actor=supervisor)
+    with pytest.raises(Unprocessable):
+        update_canned(made.id, "Thanks", "Thank\u200b you!", "en", actor=supervisor)
+    with pytest.raises(InvalidInput) as title:
+        create_canned("Tha\x1bnks", "Thank you!", "en", actor=supervisor)
+    assert title.value.code == "invalid_title"
+    db.session.refresh(made)
+    assert made.body == "Thank you!" and len(list_canned(active_only=False)) == 1

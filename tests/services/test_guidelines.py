@@ -406,3 +406,29 @@ def test_huge_text_is_refused_quickly(text: str) -> None:
     assert violation.rule == "length"
     assert violation.severity is Severity.BLOCK
     assert f"has {len(text)} characters" in violation.message
+
+
+# --- control and invisible characters ----------------------------------------------------
+
+
+@pytest.mark.parametrize("unseen", ["\x00", "\x07", "\t", "\r", "\u200b", "\u202e", "\ufeff"])
+def test_control_and_invisible_characters_block(unseen: str) -> None:
+    """A NUL, a bell, a tab, a lone CR, a zero-width space, a bidi override or a BOM blocks."""
+    found = only(check_reply(f"Thanks{unseen} for waiting ^0427"), "control_character")
+    assert [v.severity for v in found] == [Severity.BLOCK]
+    assert f"U+{ord(unseen):04X}" in found[0].message
+
+
+def test_line_breaks_are_allowed() -> None:
+    """A reply over several lines has no control-character finding."""
+    text = with_signature("Thanks!\r\nWe will check.\n\nAcme", "0427")
+    assert check_reply(text) == []
+
+
+def test_the_rules_page_and_replies_share_one_check() -> None:
+    """The rules page's refusal of unseen characters is the reply check's function, not a copy."""
+    from helpdesk.services import guidelines, rules
+
+    assert rules.invisible_characters is guidelines.invisible_characters
+    assert guidelines.invisible_characters("a\nb\x00c\u200bd\x00") == ["\n", "\x00", "\u200b"]
+    assert guidelines.invisible_characters("a\nb", allowed="\n") == []

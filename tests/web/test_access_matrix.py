@@ -266,6 +266,37 @@ POLICIES: dict[str, Policy] = {
     ),
     "api.list_rules": Policy(Role.SUPERVISOR, API),
     "api.test_rules": Policy(Role.SUPERVISOR, API, lambda w, me: call(data=RULE_TEST)),
+    "api.add_guideline_rule": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(data=_new_guideline_form())
+    ),
+    "api.update_guideline_rule": Policy(
+        Role.SUPERVISOR,
+        API,
+        lambda w, me: call(rule_id=_guideline_rule(w), data=_new_guideline_form()),
+    ),
+    "api.disable_guideline_rule": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(rule_id=_guideline_rule(w))
+    ),
+    "api.enable_guideline_rule": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(rule_id=_guideline_rule(w, enabled=False))
+    ),
+    "api.add_priority_rule": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(data=_new_priority_form())
+    ),
+    "api.update_priority_rule": Policy(
+        Role.SUPERVISOR,
+        API,
+        lambda w, me: call(rule_id=_priority_rule(w), data=_new_priority_form()),
+    ),
+    "api.disable_priority_rule": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(rule_id=_priority_rule(w))
+    ),
+    "api.enable_priority_rule": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(rule_id=_priority_rule(w, enabled=False))
+    ),
+    "api.set_sla_target": Policy(
+        Role.ADMIN, API, lambda w, me: call(data={"priority": "high", "seconds": 1200})
+    ),
     # -- listening (issue 10) --
     "supervise.listening_page": Policy(Role.SUPERVISOR, WEB),
     "supervise.listening_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="volume")),

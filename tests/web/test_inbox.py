@@ -191,6 +191,15 @@ def test_guideline_blocks_are_shown_and_nothing_is_sent(client, agent, mentions)
     assert inbox.replies_for([mention_id]) == []
 
 
+def test_a_control_character_in_the_composer_is_refused(client, agent, mentions):
+    """A NUL pasted into the composer is refused (422) with the finding, and nothing is sent."""
+    (mention_id,) = mentions("help")
+    response = post_form(client, f"/mentions/{mention_id}/reply", {"text": "Hello\x00 there"})
+    assert response.status_code == 422
+    assert "finding-block" in response.text and "U+0000" in response.text
+    assert inbox.replies_for([mention_id]) == []
+
+
 def test_guideline_warnings_need_the_send_anyway_box(client, agent, mentions):
     """A warning refuses the reply until "send anyway" is ticked."""
     (mention_id,) = mentions("help")
