@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 HELPDESK = Path(sys.executable).with_name("helpdesk")
 PASSWORD = "demo-pass-for-tests"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.extensions import db
-from tests.web.conftest import csrf_from
+from tests.support.web import csrf_from
 
 
 def test_login_lands_in_the_inbox_with_number_name_and_role_in_the_header(

@@ -12,8 +12,8 @@ from flask import Flask
 from helpdesk.extensions import db, limiter
 from helpdesk.models import AuditEvent
 from helpdesk.throttle import PER_ACCOUNT, PER_ADDRESS
-from tests.conftest import PASSWORD, FreshContextClient
-from tests.web.conftest import csrf_from
+from tests.support.app import PASSWORD, FreshContextClient
+from tests.support.web import csrf_from
 
 ACCOUNT_PER_MINUTE = int(PER_ACCOUNT.split()[0])
 ADDRESS_PER_MINUTE = int(PER_ADDRESS.split()[0])

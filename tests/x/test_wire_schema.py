@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from helpdesk.x.client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
 from helpdesk.x.parse import parse_page
 from helpdesk.x.sandbox import BRAND_USERNAME, make_sandbox_server
-from tests.x.conftest import RunningSandbox
+from tests.support.sandbox import RunningSandbox
 
 BEARER = {"Authorization": "Bearer test-bearer"}
 PROBLEMS = "https://api.twitter.com/2/problems/"
