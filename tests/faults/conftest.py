@@ -51,6 +51,15 @@ def ledger(environ: dict[str, str]) -> Iterator[Ledger]:
         warnings.warn(f"could not write {SUMMARY_PATH}: {exc}", stacklevel=1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (--dist loadgroup) the fault suite runs on one worker: one ledger
+    writes its summary, and its timing is not squeezed by a second fault scenario."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group("faults"))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     report = yield
