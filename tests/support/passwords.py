@@ -14,4 +14,4 @@ CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 def use_cheap_hashing() -> None:
     """Hash and verify with argon2id's cheapest parameters in this process (tests only)."""
     employees._hasher = CHEAP_HASHER
-    employees._DUMMY_HASH = CHEAP_HASHER.hash("not-a-real-password")
+    employees._dummy_hash.cache_clear()  # made again, cheaply, on first use
