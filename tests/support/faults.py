@@ -442,8 +442,3 @@ def _signal(pid: int, sig: int) -> None:
         os.kill(pid, sig)
     except ProcessLookupError:
         pass
-
-
-# -- a live HTTP server ---------------------------------------------------------------------
-
-
