@@ -151,7 +151,7 @@ def test_employee_list_prints_everyone_in_number_order(runner, make_employee):
 def test_employee_suspend_and_reinstate(runner, make_employee):
     """`suspend` ends the employee's sign-in and `reinstate` restores it; repeats say so."""
     from helpdesk.services.employees import authenticate
-    from tests.conftest import PASSWORD
+    from tests.support.app import PASSWORD
 
     make_employee("0427")
     suspended = runner.invoke(main, ["employee", "suspend", "--number", "0427"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk.queue import enqueue_ingest
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 

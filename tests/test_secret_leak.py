@@ -39,8 +39,8 @@ from helpdesk.services.employees import create_employee, create_token
 from helpdesk.services.ingest import PAUSE_KEY
 from helpdesk.x.errors import XError
 from helpdesk.x.sandbox import BRAND_ID
-from tests.conftest import PASSWORD, FreshContextClient, _empty_tables
-from tests.web.conftest import csrf_from
+from tests.support.app import PASSWORD, FreshContextClient, empty_tables
+from tests.support.web import csrf_from
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -215,7 +215,7 @@ def run(session_app: Flask, environ: dict[str, str], sandbox_server) -> Iterator
     x = sandbox_server
     x.post("/_sandbox/reset")
     with session_app.app_context():
-        _empty_tables()
+        empty_tables()
         session_app.extensions["redis"].flushdb()
     result = Run()
     capture = Capture()

@@ -19,7 +19,7 @@ from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, Mention, MentionStatus, Reply
 from helpdesk.services import audit, coverage, inbox
 from helpdesk.x.sandbox.state import EPOCH_MS
-from tests.conftest import scratch_database
+from tests.support.backends import scratch_database
 
 SEED = Path(__file__).resolve().parent.parent / "benchmarks" / "seed.py"
 MENTIONS = 2000

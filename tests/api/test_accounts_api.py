@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 NEW = "tram-lantern-87-quiet"
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Mention
 from helpdesk.services.ingest import ingest_mentions
-from tests.conftest import PASSWORD, run_jobs
+from tests.support.app import PASSWORD, run_jobs
 
 
 def ingest(x, *texts: str) -> list[int]:  # type: ignore[no-untyped-def]

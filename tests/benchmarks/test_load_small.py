@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import scratch_database
+from tests.support.backends import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SEED, LOAD = ROOT / "benchmarks" / "seed.py", ROOT / "benchmarks" / "load.py"

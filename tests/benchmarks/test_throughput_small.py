@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import scratch_database
+from tests.support.backends import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,30 +6,16 @@ A missing Chromium fails these tests with a clear message: they never skip.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
-from helpdesk.extensions import db
-from helpdesk.models import Mention
-from helpdesk.services.ingest import ingest_mentions
-from tests.conftest import PASSWORD
-
-CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.app import PASSWORD
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")
@@ -94,18 +80,3 @@ def signed_in(app: Flask, browser, live_server: str):  # type: ignore[no-untyped
     yield open_page
     for context in contexts:
         context.close()
-
-
-HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def ingest(x, *texts: str, **author: str) -> list[int]:  # type: ignore[no-untyped-def]
-    """Mention the brand with each text, ingest, and return every stored mention id, in the
-    inbox's order (the customer's time, then tweet id)."""
-    for text in texts:
-        x.mention(text, **author)
-    ingest_mentions()
-    order = (Mention.created_at, Mention.tweet_id)
-    ids = list(db.session.scalars(sa.select(Mention.id).order_by(*order)))
-    db.session.rollback()  # let the server's threads write (SQLite's single writer)
-    return ids

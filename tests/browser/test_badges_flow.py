@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from helpdesk import queue
-from tests.browser.conftest import ingest
-from tests.conftest import run_jobs
+from tests.support.app import run_jobs
+from tests.support.browser import ingest
 
 pytestmark = pytest.mark.browser
 

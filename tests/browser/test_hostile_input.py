@@ -29,9 +29,9 @@ from helpdesk.services.export import safe_cell
 from helpdesk.services.ingest import ingest_mentions
 from helpdesk.x.sandbox import BRAND_USERNAME
 from helpdesk.x.sandbox.state import USERNAME_RE
-from tests.conftest import PASSWORD, run_jobs
 from tests.hostile_corpus import CORPUS, Hostile, stored
-from tests.x.conftest import RunningSandbox
+from tests.support.app import PASSWORD, run_jobs
+from tests.support.sandbox import RunningSandbox
 
 pytestmark = pytest.mark.browser
 

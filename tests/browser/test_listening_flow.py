@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from helpdesk.extensions import db
 from helpdesk.models import Mention
 from helpdesk.models.types import utcnow
-from tests.browser.conftest import ingest
+from tests.support.browser import ingest
 
 SPIKE_COLOUR = "#a4161a"
 WORDS = {

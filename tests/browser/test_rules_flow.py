@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ingest
+from tests.support.browser import ingest
 
 pytestmark = pytest.mark.browser
 

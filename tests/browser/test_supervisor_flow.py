@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from helpdesk.extensions import db
 from helpdesk.services import escalation, inbox, replies
-from tests.browser.conftest import HOSTILE, ingest
-from tests.conftest import run_jobs
+from tests.support.app import run_jobs
+from tests.support.browser import HOSTILE, ingest
 
 pytestmark = pytest.mark.browser
 

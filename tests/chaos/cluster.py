@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import requests
 
 from helpdesk.demo.processes import kill_strays
+from tests.support.waiting import WaitTimeout, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = "HELPDESK_CHAOS_RUN"  # in every child's environment: finds strays at the end
@@ -191,15 +191,22 @@ class Cluster:
 
     def wait_for_web(self, seconds: float = 60) -> None:
         """Until GET /api/v1/health answers (any status), or raise."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+
+        def answered() -> bool:
             if not self.web.alive:
                 raise RuntimeError("the web server exited:\n" + self.web.tail())
-            with contextlib.suppress(requests.RequestException):
+            try:
                 requests.get(f"{self.url}/api/v1/health", timeout=2)
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"the web server did not answer in {seconds} s:\n" + self.web.tail())
+            except requests.RequestException:
+                return False
+            return True
+
+        try:
+            wait_for("the web server to answer", seconds, answered, interval=0.2)
+        except WaitTimeout:
+            raise RuntimeError(
+                f"the web server did not answer in {seconds} s:\n" + self.web.tail()
+            ) from None
 
     def revive(self) -> list[str]:
         """Restart whatever is not running (resuming stopped ones first); their names."""

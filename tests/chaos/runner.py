@@ -28,7 +28,7 @@ from tests.chaos.checker import Observed, Report
 from tests.chaos.cluster import PG_APP_NAME, Cluster, Service
 from tests.chaos.generator import Persona, Step, mention_text, personas, plan
 from tests.chaos.history import History
-from tests.x.conftest import RunningSandbox
+from tests.support.sandbox import RunningSandbox
 
 # Clocks compressed as in tests/faults: every period of the product is seconds, not minutes.
 CHILD_SETTINGS = {

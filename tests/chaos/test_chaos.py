@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 
 from tests.chaos.runner import ChaosRun, Outcome
-from tests.x.conftest import RunningSandbox
+from tests.support.sandbox import RunningSandbox
 
 pytestmark = pytest.mark.faults
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Employee, Mention, Role
 from helpdesk.services.employees import create_employee, create_token
-from tests.conftest import PASSWORD
-from tests.faults.conftest import RUNS, read, stored_mentions
+from tests.support.app import PASSWORD
+from tests.support.faults import RUNS, read, stored_mentions
 
 pytestmark = pytest.mark.faults
 

@@ -13,7 +13,8 @@ from helpdesk.models import BrandAccount, IngestOutcome, IngestRun, Mention
 from helpdesk.queue import enqueue_ingest
 from helpdesk.services.brand import get_brand_account
 from helpdesk.services.ingest import ingest_mentions
-from tests.faults.conftest import IS_POSTGRES, RUNS, check_mentions, read, wait_for
+from tests.support.faults import IS_POSTGRES, RUNS, check_mentions, read
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.faults
 
@@ -77,11 +78,11 @@ def test_a_backlog_beyond_the_window_is_ingested_once(run, app, x, workers, scen
         scenario.fault("503 from search during the gap repair")
     workers.start(HELPDESK_MENTIONS_WINDOW=str(window))
     enqueue_ingest()
-    wait_for(lambda: finished_runs() >= 2, 30, "the worker's ingest pass", interval=0.25)
+    wait_for("the worker's ingest pass", 30, lambda: finished_runs() >= 2, interval=0.25)
     if finished_ok_runs() < 2:  # the pass met the 503 and failed: the next one repairs the gap
         scenario.note("the first worker pass failed on the 503")
         enqueue_ingest()
-        wait_for(lambda: finished_ok_runs() >= 2, 30, "a complete ingest pass", interval=0.25)
+        wait_for("a complete ingest pass", 30, lambda: finished_ok_runs() >= 2, interval=0.25)
     check_mentions(scenario, x)
     check_cursor(scenario, x)
     gaps = read(
@@ -183,6 +184,8 @@ if IS_POSTGRES:  # the scenario needs PostgreSQL's pg_terminate_backend; SQLite 
         enqueue_ingest()
         pages = rng.randint(1, 3)
         wait_for(
+            f"an ingest pass past page {pages}",
+            30,
             lambda: read(
                 lambda: db.session.scalar(
                     sa.select(IngestRun.id).where(
@@ -190,8 +193,6 @@ if IS_POSTGRES:  # the scenario needs PostgreSQL's pg_terminate_backend; SQLite 
                     )
                 )
             ),
-            30,
-            f"an ingest pass past page {pages}",
             interval=0.05,
         )
         db.session.remove()
@@ -199,6 +200,8 @@ if IS_POSTGRES:  # the scenario needs PostgreSQL's pg_terminate_backend; SQLite 
         scenario.fault(f"pg_terminate_backend of {killed} connections after page {pages}")
         db.session.remove()
         wait_for(
+            "the interrupted pass to end",
+            30,
             lambda: (
                 read(
                     lambda: db.session.scalar(
@@ -207,13 +210,11 @@ if IS_POSTGRES:  # the scenario needs PostgreSQL's pg_terminate_backend; SQLite 
                 )
                 == 0
             ),
-            30,
-            "the interrupted pass to end",
             interval=0.25,
         )
         outcomes = read(lambda: db.session.scalars(sa.select(IngestRun.outcome)).all())
         scenario.note(f"interrupted pass outcome {[o.value for o in outcomes]}")
         enqueue_ingest()
-        wait_for(lambda: finished_ok_runs() >= 1, 30, "a complete ingest pass", interval=0.25)
+        wait_for("a complete ingest pass", 30, lambda: finished_ok_runs() >= 1, interval=0.25)
         check_mentions(scenario, x)
         check_cursor(scenario, x)

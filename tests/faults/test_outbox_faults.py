@@ -15,8 +15,8 @@ from helpdesk.extensions import db
 from helpdesk.models import Reply
 from helpdesk.services import outbox
 from helpdesk.services.employees import create_token
-from tests.conftest import run_jobs
-from tests.faults.conftest import (
+from tests.support.app import run_jobs
+from tests.support.faults import (
     RUNS,
     Workers,
     brand_posts,
@@ -27,8 +27,8 @@ from tests.faults.conftest import (
     reply_text,
     stored_mentions,
     sweep_until_settled,
-    wait_for,
 )
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.faults
 
@@ -38,9 +38,9 @@ POSTS = "/2/tweets"
 def wait_posting(reply_id: int, timeout: float = 20.0) -> None:
     """Wait until a worker has committed `posting` (it is about to call X, or calling it)."""
     wait_for(
-        lambda: reply_states([reply_id]).get(reply_id) == "posting",
-        timeout,
         "a worker to take the reply",
+        timeout,
+        lambda: reply_states([reply_id]).get(reply_id) == "posting",
         interval=0.02,
     )
 
@@ -81,7 +81,7 @@ def test_worker_killed_after_x_accepted_the_post(
     x.fault(path=POSTS, method="POST", latency_ms=1500, after_commit=True)
     first = workers.start()
     [reply_id] = create_replies(agent, mention_ids, rng)
-    wait_for(lambda: brand_posts(x), 20, "X to accept the post", interval=0.02)
+    wait_for("X to accept the post", 20, lambda: brand_posts(x), interval=0.02)
     time.sleep(rng.uniform(0, 0.8))
     which = rng.choice(["group", "horse"])
     assert workers.kill(first, which), "no work horse was running the post"
@@ -213,9 +213,9 @@ def test_redis_flushed_with_fifty_replies_queued(
     if hot:
         some = rng.randint(1, 20)
         wait_for(
-            lambda: sum(s == "posted" for s in reply_states(reply_ids).values()) >= some,
-            30,
             f"{some} replies posted before the flush",
+            30,
+            lambda: sum(s == "posted" for s in reply_states(reply_ids).values()) >= some,
         )
     posted_before = sum(s == "posted" for s in reply_states(reply_ids).values())
     conn.flushdb()
@@ -284,9 +284,9 @@ def test_a_held_reply_is_posted_after_the_reset_without_the_sweep(
     reply_ids = create_replies(agent, mention_ids, rng)
     try:
         wait_for(
-            lambda: all(s == "posted" for s in reply_states(reply_ids).values()),
-            15,
             "the held reply to be posted after the 3 s window reset (no sweep runs)",
+            15,
+            lambda: all(s == "posted" for s in reply_states(reply_ids).values()),
             interval=0.25,
         )
     finally:

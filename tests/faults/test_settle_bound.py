@@ -12,16 +12,16 @@ import pytest
 from helpdesk.config import load_settings
 from helpdesk.models import ReplyStatus
 from helpdesk.services import outbox
-from tests.faults.conftest import (
+from tests.faults.test_outbox_faults import POSTS, _kill_client_connections
+from tests.support.faults import (
     RUNS,
     check_replies,
     create_replies,
     reply_states,
     stored_mentions,
     sweep_until_settled,
-    wait_for,
 )
-from tests.faults.test_outbox_faults import POSTS, _kill_client_connections
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.faults
 
@@ -61,7 +61,7 @@ def test_replies_settle_within_the_bound_after_kills_429s_503s_and_redis_cuts(
     scenario.note(f"post faults after the stall: {sequence}")
     first = workers.start()
     reply_ids = create_replies(agent, mention_ids, rng)
-    wait_for(lambda: "posting" in reply_states(reply_ids).values(), 20, "a post under way", 0.02)
+    wait_for("a post under way", 20, lambda: "posting" in reply_states(reply_ids).values(), 0.02)
     time.sleep(0.5)
     workers.kill(first, rng.choice(["group", "horse"]))
     scenario.fault("kill -9 of the worker during the X call")

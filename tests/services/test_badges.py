@@ -12,8 +12,8 @@ from helpdesk.extensions import db
 from helpdesk.models import EmployeeBadge, Mention
 from helpdesk.services import audit
 from helpdesk.services.badges import compute_badges
-from tests.conftest import run_jobs
 from tests.services.test_escalation import ingest
+from tests.support.app import run_jobs
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 10:00 on 2 November in Tokyo
 NOW = datetime(2026, 11, 25, tzinfo=UTC)

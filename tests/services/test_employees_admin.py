@@ -21,8 +21,8 @@ from helpdesk.services.employees import (
     set_role,
 )
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from
+from tests.support.app import PASSWORD
+from tests.support.web import csrf_from
 
 
 @pytest.fixture

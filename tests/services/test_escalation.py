@@ -22,7 +22,7 @@ from helpdesk.services import escalation, inbox, replies
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput
 from helpdesk.services.ingest import ingest_mentions
 from helpdesk.services.priority import priority_for
-from tests.conftest import run_jobs
+from tests.support.app import run_jobs
 
 MINUTE = 60
 

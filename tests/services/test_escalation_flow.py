@@ -17,8 +17,8 @@ from helpdesk.models import (
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit, escalation, inbox, outbox, replies
 from helpdesk.services.errors import Conflict, InvalidInput
-from tests.conftest import run_jobs
 from tests.services.test_escalation import ingest
+from tests.support.app import run_jobs
 
 
 def fresh(escalation_id: int) -> Escalation:

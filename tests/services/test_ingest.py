@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import BrandAccount, IngestRun, Mention, XUser
 from helpdesk.services.ingest import ingest_mentions
-from tests.conftest import narrow_window
+from tests.support.app import narrow_window
 
 
 def count_mentions() -> int:
@@ -193,7 +193,7 @@ def test_a_gap_beyond_the_window_is_filled_from_search(app, x):
 def test_a_rate_limited_ingest_job_schedules_the_next_pass_at_the_reset(app, x):
     """The ingest job never sleeps on a 429: it schedules the next pass for X's reset time."""
     from helpdesk.queue import INGEST, enqueue_ingest, get_queue
-    from tests.conftest import run_jobs
+    from tests.support.app import run_jobs
 
     x.mention("hello")
     x.fault(status=429, count=1, path="/2/users/*/mentions")

@@ -10,7 +10,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Mention, MentionStatus, Reply, ReplyStatus
 from helpdesk.services import outbox, replies
 from helpdesk.services.ingest import ingest_mentions
-from tests.conftest import run_jobs
+from tests.support.app import run_jobs
 
 
 def ingested_mention(x, text="@acme_help 返品したいです", username="hanako_t") -> Mention:  # type: ignore[no-untyped-def]

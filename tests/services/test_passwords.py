@@ -60,3 +60,19 @@ def test_too_short_and_too_long_are_refused_with_their_own_codes():
     with pytest.raises(InvalidInput) as long:
         validate_password("Zq8#mK2$vL9!" * 43)
     assert long.value.code == "invalid_password"
+
+
+def test_production_hashes_with_argon2id_rfc_9106_low_memory_parameters():
+    """The app hashes passwords with argon2id at RFC 9106's low-memory profile (the suite
+    itself uses the cheapest profile, tests/support/passwords.py)."""
+    from argon2 import Type, profiles
+
+    from tests.support.passwords import CHEAP_HASHER, PRODUCTION_HASHER
+
+    production = profiles.RFC_9106_LOW_MEMORY
+    assert PRODUCTION_HASHER.type is Type.ID
+    assert (PRODUCTION_HASHER.time_cost, PRODUCTION_HASHER.memory_cost) == (3, 65536)
+    assert (PRODUCTION_HASHER.parallelism, PRODUCTION_HASHER.hash_len) == (4, 32)
+    assert PRODUCTION_HASHER.salt_len == production.salt_len == 16
+    # a hash made at test cost is upgraded at the next sign-in in production
+    assert PRODUCTION_HASHER.check_needs_rehash(CHEAP_HASHER.hash("correct horse battery"))

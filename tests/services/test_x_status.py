@@ -8,7 +8,7 @@ from helpdesk.services import health, x_status
 from helpdesk.services.ingest import ingest_mentions
 from helpdesk.services.replies import create_reply
 from helpdesk.x.errors import XError
-from tests.conftest import run_jobs
+from tests.support.app import run_jobs
 
 
 def test_a_successful_ingest_reports_x_ok(app, x):

@@ -12,7 +12,7 @@ from helpdesk.models import Mention, MentionStatus, Reply, ReplyStatus
 from helpdesk.services import outbox, replies
 from helpdesk.services.guidelines import GuidelinePolicy, check_reply
 from helpdesk.services.ingest import ingest_mentions
-from tests.conftest import run_jobs
+from tests.support.app import run_jobs
 
 TEXTS = {
     "done_when": "Q&A <重要> https://example.com/a?b=1&c=2",

@@ -51,8 +51,8 @@ from helpdesk.extensions import db
 from helpdesk.models import Employee, Mention, MentionStatus, Role
 from helpdesk.services import canned, employees, escalation, inbox, replies, rules
 from helpdesk.services.ingest import ingest_mentions
-from tests.conftest import PASSWORD, FreshContextClient, _empty_tables, environ_for
-from tests.web.conftest import csrf_from
+from tests.support.app import PASSWORD, FreshContextClient, empty_tables, environ_for
+from tests.support.web import csrf_from
 
 
 @dataclass(frozen=True)
@@ -593,7 +593,7 @@ def open_world(app: Flask, sandbox: Any) -> Iterator[World]:
     """A World on empty tables, an empty Redis and sandbox, in an app context."""
     app.test_client_class = FreshContextClient
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         app.extensions["redis"].flushdb()
         sandbox.post("/_sandbox/reset")
         yield World(app, sandbox)

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import ApiToken, AuditEvent
-from tests.conftest import PASSWORD, FreshContextClient
-from tests.web.conftest import csrf_from
+from tests.support.app import PASSWORD, FreshContextClient
+from tests.support.web import csrf_from
 
 NEW_PASSWORD = "tram-lantern-87-quiet"
 

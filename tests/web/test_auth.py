@@ -7,8 +7,8 @@ import re
 import pytest
 
 from helpdesk.extensions import db
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from
+from tests.support.app import PASSWORD
+from tests.support.web import csrf_from
 
 
 def test_login_lands_in_the_inbox_with_number_name_and_role_in_the_header(

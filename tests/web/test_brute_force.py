@@ -12,8 +12,9 @@ from flask import Flask
 from helpdesk.auth.throttle import PER_ACCOUNT, PER_ADDRESS
 from helpdesk.extensions import db, limiter
 from helpdesk.models import AuditEvent
-from tests.conftest import PASSWORD, FreshContextClient
-from tests.web.conftest import csrf_from
+from helpdesk.auth.throttle import PER_ACCOUNT, PER_ADDRESS
+from tests.support.app import PASSWORD, FreshContextClient
+from tests.support.web import csrf_from
 
 ACCOUNT_PER_MINUTE = int(PER_ACCOUNT.split()[0])
 ADDRESS_PER_MINUTE = int(PER_ADDRESS.split()[0])

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import CannedReply
 from helpdesk.services.canned import create_canned, list_canned, set_canned_active
-from tests.web.conftest import csrf_from
+from tests.support.web import csrf_from
 
 PAGE = "/supervise/canned"
 EN = {"Accept-Language": "en"}

@@ -7,7 +7,7 @@ import pytest
 from helpdesk.extensions import db
 from helpdesk.models import Employee, Role
 from helpdesk.services.employees import authenticate, find_employee
-from tests.web.conftest import csrf_from
+from tests.support.web import csrf_from
 
 PAGE = "/supervise/employees"
 HOSTILE = "<img src=x onerror=alert(1)>"

@@ -6,7 +6,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Escalation, EscalationStatus, Mention, MentionStatus
 from helpdesk.models.types import utcnow
 from helpdesk.services import escalation, inbox, replies
-from tests.web.conftest import csrf_from, post_form
+from tests.support.web import csrf_from, post_form
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"

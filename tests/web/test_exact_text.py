@@ -14,7 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Mention, Priority
 from helpdesk.services.employees import create_token
 from helpdesk.services.ingest import ingest_mentions
-from tests.conftest import narrow_window
+from tests.support.app import narrow_window
 
 # Each would be changed by NFKC, NFC, width folding, trimming or newline fixing.
 TEXTS = [

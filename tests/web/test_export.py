@@ -16,8 +16,8 @@ from helpdesk.services import export, inbox, replies
 from helpdesk.services.errors import Forbidden
 from helpdesk.services.ingest import ingest_mentions
 from helpdesk.x.sandbox import BRAND_USERNAME
-from tests.conftest import run_jobs
 from tests.hostile_corpus import CORPUS, FORMULA_PREFIXES, starts_like_a_formula
+from tests.support.app import run_jobs
 
 EN = {"Accept-Language": "en"}
 

@@ -9,8 +9,8 @@ import pytest
 from helpdesk.extensions import db
 from helpdesk.services import inbox
 from helpdesk.services.employees import find_employee
-from tests.conftest import run_jobs
-from tests.web.conftest import csrf_from
+from tests.support.app import run_jobs
+from tests.support.web import csrf_from
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

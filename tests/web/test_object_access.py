@@ -21,8 +21,8 @@ from flask.testing import FlaskClient
 from helpdesk.extensions import db
 from helpdesk.models import ApiToken, Employee, Escalation, Mention, Reply, ReplyStatus, Role
 from helpdesk.services import employees, inbox, replies
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from
+from tests.support.app import PASSWORD
+from tests.support.web import csrf_from
 from tests.web.test_access_matrix import changes, snapshot
 
 HOLDER = "0427"  # the agent who holds the claim

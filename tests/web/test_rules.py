@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, GuidelineRule
-from tests.web.conftest import csrf_from
+from tests.support.web import csrf_from
 
 PAGE = "/supervise/rules"
 EN = {"Accept-Language": "en"}

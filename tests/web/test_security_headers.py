@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD
-from tests.web.conftest import csrf_from
+from tests.support.app import PASSWORD
+from tests.support.web import csrf_from
 
 
 def sign_in(client, number: str, base_url: str):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.conftest import changed_settings
+from tests.support.app import changed_settings
 
 
 def _age_session(client, **seconds_ago: int) -> None:  # type: ignore[no-untyped-def]

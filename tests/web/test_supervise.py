@@ -13,7 +13,7 @@ from helpdesk.models import Escalation, EscalationStatus, IngestRun, Mention, Re
 from helpdesk.models.types import utcnow
 from helpdesk.services import escalation, replies
 from helpdesk.services.errors import ServiceError
-from tests.web.conftest import post_form
+from tests.support.web import post_form
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"

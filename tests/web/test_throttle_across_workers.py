@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.chaos.cluster import ROOT, free_port
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.web.test_brute_force import ACCOUNT_PER_MINUTE
 
 

@@ -20,7 +20,7 @@ from twitter_text import extract_urls_with_indices
 from helpdesk.x.client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
 from helpdesk.x.parse import parse_page
 from helpdesk.x.sandbox import BRAND_USERNAME, make_sandbox_server
-from tests.x.conftest import RunningSandbox
+from tests.support.sandbox import RunningSandbox
 
 BEARER = {"Authorization": "Bearer test-bearer"}
 PROBLEMS = "https://api.twitter.com/2/problems/"
