@@ -37,4 +37,3 @@ def with_app(command: Callable) -> Callable:
                 raise click.ClickException(exc.message) from None
 
     return wrapped
-

@@ -24,4 +24,3 @@ def demo(**options: Any) -> None:
     from helpdesk.demo.supervisor import run_demo
 
     sys.exit(run_demo(**options))
-

@@ -112,4 +112,3 @@ def token_create(number: str) -> None:
         raise click.ClickException(f"employee {number} is suspended")
     click.echo(f"token for {found.number} (shown once; store it now):", err=True)
     click.echo(create_token(found))
-

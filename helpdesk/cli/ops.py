@@ -86,4 +86,3 @@ def db_upgrade() -> None:
 
     upgrade()
     click.echo("database is up to date")
-

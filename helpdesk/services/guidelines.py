@@ -237,9 +237,7 @@ def invisible_characters(text: str, allowed: str = "") -> list[str]:
     canned replies all but the line break (``allowed``).
     """
     found = (
-        ch
-        for ch in text
-        if ch not in allowed and unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+        ch for ch in text if ch not in allowed and unicodedata.category(ch) in _INVISIBLE_CATEGORIES
     )
     return list(dict.fromkeys(found))
 

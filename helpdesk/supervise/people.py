@@ -11,7 +11,13 @@ from helpdesk.models import Employee, Role
 from helpdesk.services import employees
 from helpdesk.services.errors import NotFound, ServiceError, http_status
 from helpdesk.supervise import bp
-from helpdesk.supervise.forms import ActionForm, CreateEmployeeForm, PasswordForm, RoleForm, SuspendForm
+from helpdesk.supervise.forms import (
+    ActionForm,
+    CreateEmployeeForm,
+    PasswordForm,
+    RoleForm,
+    SuspendForm,
+)
 from helpdesk.supervise.refusals import explain
 from helpdesk.web.access import role_required
 from helpdesk.web.forms import first_error

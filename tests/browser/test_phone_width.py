@@ -19,8 +19,8 @@ from helpdesk.models import Employee, Reply, ReplyStatus
 from helpdesk.services import canned, escalation, replies, rules
 from helpdesk.services.employees import create_token
 from helpdesk.services.errors import ServiceError
-from tests.support.browser import ingest
 from tests.support.app import run_jobs
+from tests.support.browser import ingest
 
 pytestmark = pytest.mark.browser
 

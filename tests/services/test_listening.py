@@ -214,4 +214,3 @@ def test_top_terms_show_what_customers_wrote(app, x):
     top = {t["term"]: t["count"] for t in found["top_terms"]}
     assert top["充電器"] == 20 and top["クレジットカード"] == 20
     assert not {"充電", "器", "クレジット", "カード"} & set(top)
-

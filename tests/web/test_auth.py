@@ -66,7 +66,7 @@ def test_a_suspended_employee_is_told_so_only_after_the_right_password(
         assert 'data-testid="login-error"' in page.text
         assert 'data-testid="login-suspended"' not in page.text
     # The same page but for the echoed number and the CSRF token.
-    same = [re.sub(r'(value|content)="[^"]*"', '', page.text) for page in (wrong, unknown)]
+    same = [re.sub(r'(value|content)="[^"]*"', "", page.text) for page in (wrong, unknown)]
     assert same[0] == same[1]
 
 

@@ -12,7 +12,6 @@ from flask import Flask
 from helpdesk.auth.throttle import PER_ACCOUNT, PER_ADDRESS
 from helpdesk.extensions import db, limiter
 from helpdesk.models import AuditEvent
-from helpdesk.auth.throttle import PER_ACCOUNT, PER_ADDRESS
 from tests.support.app import PASSWORD, FreshContextClient
 from tests.support.web import csrf_from
 
