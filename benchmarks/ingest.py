@@ -10,6 +10,7 @@ peak Python memory of ingesting 100,000 mentions. Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -109,6 +110,8 @@ def raw(pages: list[TweetPage], account: BrandAccount) -> float:
 def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, dict | list):  # a JSON column (mentions.links), written as its text
+        return json.dumps(value)
     return value
 
 

@@ -76,9 +76,14 @@ def _known(name: str) -> str | None:
 
 
 def _imports(module: str, path: Path) -> Iterator[tuple[str, int]]:
-    """(imported module, line) for every import of ours in the file, at any depth."""
+    """(imported module, line) for every import of ours in the file, at any depth, except
+    under `if TYPE_CHECKING:` (annotations only: it never runs, so it makes no circle)."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            node.body = []  # drop what only a type checker reads
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 target = _known(alias.name)
@@ -93,6 +98,12 @@ def _imports(module: str, path: Path) -> Iterator[tuple[str, int]]:
                 target = _known(f"{base}.{alias.name}") or _known(base)
                 if target:
                     yield target, node.lineno
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """`TYPE_CHECKING` or `typing.TYPE_CHECKING`."""
+    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
+    return name == "TYPE_CHECKING"
 
 
 def _is_ancestor(package: str, module: str) -> bool:

@@ -297,7 +297,9 @@ def test_control_characters_are_refused_and_preview_says_why(api_as, x):
 
 
 def test_approve_refuses_a_stored_reply_with_a_control_character(api_as, x):
-    """A trainee's reply stored with a NUL (before the check existed) is not approved."""
+    """A trainee's reply stored with a control character (before the check) is not approved.
+
+    BEL, not NUL: PostgreSQL's text cannot hold a NUL at all."""
     from helpdesk.models import Reply
 
     (mention_id,) = ingest(x, "hi")
@@ -305,7 +307,7 @@ def test_approve_refuses_a_stored_reply_with_a_control_character(api_as, x):
     reply_id = trainee.post(f"/mentions/{mention_id}/replies", {"text": "Hello"}).get_json()[
         "reply"
     ]["id"]
-    db.session.execute(sa.update(Reply).values(text="Hel\x00lo ^0201"))
+    db.session.execute(sa.update(Reply).values(text="Hel\x07lo ^0201"))
     db.session.commit()
     refused = supervisor.post(f"/replies/{reply_id}/approve")
     assert refused.status_code == 422
