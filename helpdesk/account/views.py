@@ -55,7 +55,7 @@ def create_token():  # type: ignore[no-untyped-def]
     return _page(current_user, new_token=token, new_token_row=row, status=201)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
     """Revoke my token (admins: anyone's) and go back to the page it was listed on."""

@@ -106,7 +106,7 @@ def list_my_tokens():  # type: ignore[no-untyped-def]
     return jsonify({"items": [token_json(t) for t in items]})
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @token_required()
 def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
     """Revoke one of my tokens (admins: anyone's); 404 for a token that is not mine."""

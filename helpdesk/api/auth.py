@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -46,14 +47,40 @@ def token_required(role: Role | None = None) -> Callable:
     return decorator
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or 400 invalid_request."""
+    """The request's JSON object, or 400 invalid_request; 400 invalid_text for a lone surrogate.
+
+    Every JSON body the API reads comes through here, so this is the one edge where text is
+    checked: JSON may escape half of a UTF-16 pair ("\\ud800"), which decodes to a lone
+    surrogate that no UTF-8 encoder (twitter-text, the database, X) accepts.
+    """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(
             400, "invalid_request", "Send a JSON object with Content-Type application/json."
         )
+    if _has_lone_surrogate(body):
+        raise ApiError(
+            400,
+            "invalid_text",
+            "The text contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape);"
+            " send valid Unicode text.",
+        )
     return body
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """True when a string anywhere in decoded JSON (keys included) holds U+D800-U+DFFF."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def int_arg(name: str, default: int) -> int:

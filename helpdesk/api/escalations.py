@@ -22,7 +22,7 @@ def list_escalations():  # type: ignore[no-untyped-def]
     return jsonify({"items": [escalation_json(e) for e in items]})
 
 
-@bp.post("/escalations/<int:escalation_id>/assign")
+@bp.post("/escalations/<id:escalation_id>/assign")
 @token_required(Role.SUPERVISOR)
 def assign_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
     """Give an open escalation to an employee, by number."""
@@ -31,7 +31,7 @@ def assign_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"escalation": escalation_json(assigned)})
 
 
-@bp.post("/escalations/<int:escalation_id>/resolve")
+@bp.post("/escalations/<id:escalation_id>/resolve")
 @token_required(Role.SUPERVISOR)
 def resolve_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
     """Close an open escalation with a note; `"dismiss": true` closes the mention too."""
@@ -42,7 +42,7 @@ def resolve_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"escalation": escalation_json(resolved)})
 
 
-@bp.post("/escalations/<int:escalation_id>/take")
+@bp.post("/escalations/<id:escalation_id>/take")
 @token_required(Role.SUPERVISOR)
 def take_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
     """Answer an open escalation yourself: assigned to you, with the mention's claim."""

@@ -28,7 +28,7 @@ def list_mentions():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/mentions/<int:mention_id>")
+@bp.get("/mentions/<id:mention_id>")
 @token_required()
 def get_mention(mention_id: int):  # type: ignore[no-untyped-def]
     """One mention with its replies."""
@@ -38,21 +38,21 @@ def get_mention(mention_id: int):  # type: ignore[no-untyped-def]
     return jsonify(body)
 
 
-@bp.post("/mentions/<int:mention_id>/claim")
+@bp.post("/mentions/<id:mention_id>/claim")
 @token_required()
 def claim(mention_id: int):  # type: ignore[no-untyped-def]
     """Claim a mention; 409 already_claimed names who holds it."""
     return jsonify(mention_json(inbox.claim(mention_id, current_user)))
 
 
-@bp.post("/mentions/<int:mention_id>/release")
+@bp.post("/mentions/<id:mention_id>/release")
 @token_required()
 def release(mention_id: int):  # type: ignore[no-untyped-def]
     """Drop my claim."""
     return jsonify(mention_json(inbox.release(mention_id, current_user)))
 
 
-@bp.post("/mentions/<int:mention_id>/replies")
+@bp.post("/mentions/<id:mention_id>/replies")
 @token_required()
 def create_reply(mention_id: int):  # type: ignore[no-untyped-def]
     """Accept a reply for posting (202); 422 guideline_violation lists the findings."""
@@ -66,7 +66,7 @@ def create_reply(mention_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"reply": reply_json(reply)}), 202
 
 
-@bp.post("/mentions/<int:mention_id>/dismiss")
+@bp.post("/mentions/<id:mention_id>/dismiss")
 @token_required()
 def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
     """Close a mention without a reply, with a reason."""
@@ -74,7 +74,7 @@ def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
     return jsonify(mention_json(inbox.dismiss(mention_id, current_user, reason)))
 
 
-@bp.post("/mentions/<int:mention_id>/escalate")
+@bp.post("/mentions/<id:mention_id>/escalate")
 @token_required()
 def escalate(mention_id: int):  # type: ignore[no-untyped-def]
     """Raise a mention to supervisors with a reason; 409 already_escalated when one is open."""

@@ -25,21 +25,21 @@ def preview_reply():  # type: ignore[no-untyped-def]
     return jsonify(replies.preview(body.get("text"), current_user, mention).as_dict())
 
 
-@bp.get("/replies/<int:reply_id>")
+@bp.get("/replies/<id:reply_id>")
 @token_required()
 def get_reply(reply_id: int):  # type: ignore[no-untyped-def]
     """One reply."""
     return jsonify(reply_json(replies.get_reply(reply_id)))
 
 
-@bp.post("/replies/<int:reply_id>/approve")
+@bp.post("/replies/<id:reply_id>/approve")
 @token_required(Role.SUPERVISOR)
 def approve_reply(reply_id: int):  # type: ignore[no-untyped-def]
     """A supervisor approves a trainee's reply."""
     return jsonify({"reply": reply_json(replies.approve(reply_id, current_user))})
 
 
-@bp.post("/replies/<int:reply_id>/reject")
+@bp.post("/replies/<id:reply_id>/reject")
 @token_required(Role.SUPERVISOR)
 def reject_reply(reply_id: int):  # type: ignore[no-untyped-def]
     """A supervisor rejects a trainee's reply with a reason."""

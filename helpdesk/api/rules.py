@@ -48,7 +48,7 @@ def add_guideline_rule():  # type: ignore[no-untyped-def]
     return jsonify({"rule": rules.guideline_rule_dict(rule)}), 201
 
 
-@bp.post("/rules/guideline/<int:rule_id>")
+@bp.post("/rules/guideline/<id:rule_id>")
 @token_required(Role.SUPERVISOR)
 def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Change a rule's {"value", "severity"}; a check (personal data, links...) takes severity."""
@@ -59,7 +59,7 @@ def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"rule": rules.guideline_rule_dict(rule)})
 
 
-@bp.post("/rules/guideline/<int:rule_id>/enable")
+@bp.post("/rules/guideline/<id:rule_id>/enable")
 @token_required(Role.SUPERVISOR)
 def enable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Switch a guideline rule (or check) on; "changed" is false when it already was."""
@@ -68,7 +68,7 @@ def enable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"rule": rules.guideline_rule_dict(rule), "changed": changed})
 
 
-@bp.post("/rules/guideline/<int:rule_id>/disable")
+@bp.post("/rules/guideline/<id:rule_id>/disable")
 @token_required(Role.SUPERVISOR)
 def disable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Switch a guideline rule (or check) off; it stays listed."""
@@ -88,7 +88,7 @@ def add_priority_rule():  # type: ignore[no-untyped-def]
     return jsonify({"rule": rules.priority_rule_dict(rule)}), 201
 
 
-@bp.post("/rules/priority/<int:rule_id>")
+@bp.post("/rules/priority/<id:rule_id>")
 @token_required(Role.SUPERVISOR)
 def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Change a keyword's {"language", "value"}, or the follower threshold's {"value"}."""
@@ -99,7 +99,7 @@ def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"rule": rules.priority_rule_dict(rule)})
 
 
-@bp.post("/rules/priority/<int:rule_id>/enable")
+@bp.post("/rules/priority/<id:rule_id>/enable")
 @token_required(Role.SUPERVISOR)
 def enable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Switch a priority rule on; "changed" is false when it already was."""
@@ -108,7 +108,7 @@ def enable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"rule": rules.priority_rule_dict(rule), "changed": changed})
 
 
-@bp.post("/rules/priority/<int:rule_id>/disable")
+@bp.post("/rules/priority/<id:rule_id>/disable")
 @token_required(Role.SUPERVISOR)
 def disable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Switch a priority rule off; it stays listed."""

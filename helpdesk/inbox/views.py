@@ -104,14 +104,14 @@ def live():  # type: ignore[no-untyped-def]
     return jsonify({"items": items})
 
 
-@bp.get("/mentions/<int:mention_id>")
+@bp.get("/mentions/<id:mention_id>")
 @role_required(Role.TRAINEE)
 def mention(mention_id: int):  # type: ignore[no-untyped-def]
     """A mention with its conversation, the claim, the composer and the replies' state."""
     return _mention_page(mention_id)
 
 
-@bp.post("/mentions/<int:mention_id>/claim")
+@bp.post("/mentions/<id:mention_id>/claim")
 @role_required(Role.TRAINEE)
 def claim(mention_id: int):  # type: ignore[no-untyped-def]
     """Take the claim; when someone else holds it, say who (409)."""
@@ -122,7 +122,7 @@ def claim(mention_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".mention", mention_id=mention_id))
 
 
-@bp.post("/mentions/<int:mention_id>/release")
+@bp.post("/mentions/<id:mention_id>/release")
 @role_required(Role.TRAINEE)
 def release(mention_id: int):  # type: ignore[no-untyped-def]
     """Drop my claim."""
@@ -134,7 +134,7 @@ def release(mention_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".mention", mention_id=mention_id))
 
 
-@bp.post("/mentions/<int:mention_id>/reply")
+@bp.post("/mentions/<id:mention_id>/reply")
 @role_required(Role.TRAINEE)
 def reply(mention_id: int):  # type: ignore[no-untyped-def]
     """Send a reply through the guideline check into the outbox."""
@@ -157,7 +157,7 @@ def reply(mention_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".mention", mention_id=mention_id))
 
 
-@bp.post("/mentions/<int:mention_id>/dismiss")
+@bp.post("/mentions/<id:mention_id>/dismiss")
 @role_required(Role.TRAINEE)
 def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
     """Close the mention without a reply, with a reason."""
@@ -172,7 +172,7 @@ def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".index"))
 
 
-@bp.post("/mentions/<int:mention_id>/escalate")
+@bp.post("/mentions/<id:mention_id>/escalate")
 @role_required(Role.TRAINEE)
 def escalate(mention_id: int):  # type: ignore[no-untyped-def]
     """Raise the mention to supervisors, with a reason."""

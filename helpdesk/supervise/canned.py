@@ -41,7 +41,7 @@ def create_canned():  # type: ignore[no-untyped-def]
     return redirect(url_for(".canned_page"))
 
 
-@bp.post("/canned/<int:canned_id>")
+@bp.post("/canned/<id:canned_id>")
 @role_required(Role.SUPERVISOR)
 def update_canned(canned_id: int):  # type: ignore[no-untyped-def]
     """Rewrite a canned reply; the same guideline check as a new one."""
@@ -58,14 +58,14 @@ def update_canned(canned_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".canned_page"))
 
 
-@bp.post("/canned/<int:canned_id>/deactivate")
+@bp.post("/canned/<id:canned_id>/deactivate")
 @role_required(Role.SUPERVISOR)
 def deactivate_canned(canned_id: int):  # type: ignore[no-untyped-def]
     """Take a canned reply out of the composers; it stays listed here."""
     return _set_canned_active(canned_id, False)
 
 
-@bp.post("/canned/<int:canned_id>/reactivate")
+@bp.post("/canned/<id:canned_id>/reactivate")
 @role_required(Role.SUPERVISOR)
 def reactivate_canned(canned_id: int):  # type: ignore[no-untyped-def]
     """Offer a retired canned reply in the composers again."""

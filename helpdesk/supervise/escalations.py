@@ -45,7 +45,7 @@ def index():  # type: ignore[no-untyped-def]
     return _index_page()
 
 
-@bp.post("/escalations/<int:escalation_id>/assign")
+@bp.post("/escalations/<id:escalation_id>/assign")
 @role_required(Role.SUPERVISOR)
 def assign(escalation_id: int):  # type: ignore[no-untyped-def]
     """Give an escalation to an employee."""
@@ -61,7 +61,7 @@ def assign(escalation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".index"))
 
 
-@bp.post("/escalations/<int:escalation_id>/resolve")
+@bp.post("/escalations/<id:escalation_id>/resolve")
 @role_required(Role.SUPERVISOR)
 def resolve(escalation_id: int):  # type: ignore[no-untyped-def]
     """Close an escalation with a note."""
@@ -81,7 +81,7 @@ def resolve(escalation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".index"))
 
 
-@bp.post("/escalations/<int:escalation_id>/take")
+@bp.post("/escalations/<id:escalation_id>/take")
 @role_required(Role.SUPERVISOR)
 def take(escalation_id: int):  # type: ignore[no-untyped-def]
     """Answer an escalation yourself: it is assigned to you with the claim; on to the reply."""
@@ -93,7 +93,7 @@ def take(escalation_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("inbox.mention", mention_id=done.mention_id) + "#composer")
 
 
-@bp.post("/replies/<int:reply_id>/approve")
+@bp.post("/replies/<id:reply_id>/approve")
 @role_required(Role.SUPERVISOR)
 def approve(reply_id: int):  # type: ignore[no-untyped-def]
     """Let a trainee's reply go out."""
@@ -106,7 +106,7 @@ def approve(reply_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".index"))
 
 
-@bp.post("/replies/<int:reply_id>/reject")
+@bp.post("/replies/<id:reply_id>/reject")
 @role_required(Role.SUPERVISOR)
 def reject(reply_id: int):  # type: ignore[no-untyped-def]
     """Turn a trainee's reply down with a reason."""

@@ -115,7 +115,7 @@ def add_guideline_rule():  # type: ignore[no-untyped-def]
     return redirect(url_for(".rules_page"))
 
 
-@bp.post("/rules/guideline/<int:rule_id>")
+@bp.post("/rules/guideline/<id:rule_id>")
 @role_required(Role.SUPERVISOR)
 def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Change a guideline rule's text or severity."""
@@ -132,14 +132,14 @@ def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".rules_page"))
 
 
-@bp.post("/rules/guideline/<int:rule_id>/disable")
+@bp.post("/rules/guideline/<id:rule_id>/disable")
 @role_required(Role.SUPERVISOR)
 def disable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Switch a guideline rule off; it stays listed."""
     return _set_enabled(rules.set_guideline_rule_enabled, rule_id, False)
 
 
-@bp.post("/rules/guideline/<int:rule_id>/enable")
+@bp.post("/rules/guideline/<id:rule_id>/enable")
 @role_required(Role.SUPERVISOR)
 def enable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Switch a guideline rule on again."""
@@ -163,7 +163,7 @@ def add_priority_rule():  # type: ignore[no-untyped-def]
     return redirect(url_for(".rules_page"))
 
 
-@bp.post("/rules/priority/<int:rule_id>")
+@bp.post("/rules/priority/<id:rule_id>")
 @role_required(Role.SUPERVISOR)
 def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Change a keyword and its language, or the follower threshold."""
@@ -180,14 +180,14 @@ def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".rules_page"))
 
 
-@bp.post("/rules/priority/<int:rule_id>/disable")
+@bp.post("/rules/priority/<id:rule_id>/disable")
 @role_required(Role.SUPERVISOR)
 def disable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Switch a priority rule off; it stays listed."""
     return _set_enabled(rules.set_priority_rule_enabled, rule_id, False)
 
 
-@bp.post("/rules/priority/<int:rule_id>/enable")
+@bp.post("/rules/priority/<id:rule_id>/enable")
 @role_required(Role.SUPERVISOR)
 def enable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
     """Switch a priority rule on again."""

@@ -742,7 +742,7 @@ def test_the_matrix_walks_the_apps_own_url_map(session_app: Flask) -> None:
 
 def test_the_snapshot_sees_a_served_call(world: World) -> None:
     """The "changed nothing" check would notice a change (a claim, here)."""
-    route = Route("api.claim", "POST", "/api/v1/mentions/<int:mention_id>/claim")
+    route = Route("api.claim", "POST", "/api/v1/mentions/<id:mention_id>/claim")
     made = POLICIES[route.endpoint].request(world, world.agent)
     before = snapshot(world.app)
     expect_allowed(route, "agent", send(world, route, world.callers["agent"], made))
