@@ -38,8 +38,10 @@ def mention_json(mention: Mention, now: datetime | None = None) -> dict[str, obj
     }
 
 
-def reply_json(reply: Reply) -> dict[str, object]:
-    """A reply as the contract describes it."""
+def reply_json(reply: Reply, now: datetime | None = None) -> dict[str, object]:
+    """A reply as the contract describes it; `held_until`/`held_reason` say why and until
+    when a queued reply waits (X's 429, our spent posting budget, or a back-off)."""
+    now = now or utcnow()
     return {
         "id": reply.id,
         "mention_id": reply.mention_id,
@@ -51,6 +53,8 @@ def reply_json(reply: Reply) -> dict[str, object]:
         "posted_at": iso(reply.posted_at),
         "attempts": reply.attempts,
         "error": reply.last_error if reply.status.value in ("failed", "rejected") else None,
+        "held_until": iso(reply.held_until(now)),
+        "held_reason": reply.held_for(now),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -291,4 +291,6 @@ def _js_strings() -> dict[str, object]:
         "reload": _("Reload"),
         "handled": _("handled"),
         "check_failed": _("The live check is unavailable; the server checks again on send."),
+        "held": _("waiting for X's posting limit until %(time)s", time="{time}"),
+        "timezone": str(get_timezone()),
     }

@@ -10,7 +10,7 @@ from helpdesk.models.escalations import Escalation, EscalationKind, EscalationSt
 from helpdesk.models.guideline_hits import GuidelineHit, GuidelineOutcome
 from helpdesk.models.ingest import IngestOutcome, IngestRun
 from helpdesk.models.mentions import Mention, MentionStatus, Priority
-from helpdesk.models.replies import LIVE_REPLY_STATUSES, Reply, ReplyStatus
+from helpdesk.models.replies import LIVE_REPLY_STATUSES, HeldReason, Reply, ReplyStatus
 from helpdesk.models.rules import (
     GuidelineRule,
     GuidelineRuleKind,
@@ -47,6 +47,7 @@ __all__ = [
     "PriorityRuleKind",
     "Reply",
     "ReplyStatus",
+    "HeldReason",
     "Role",
     "RuleLanguage",
     "RuleSeverity",

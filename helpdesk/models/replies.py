@@ -14,6 +14,13 @@ from helpdesk.models.mentions import Mention
 from helpdesk.models.types import UTCDateTime, str_enum, utcnow
 
 
+class HeldReason(StrEnum):
+    """Why a queued reply waits (stable codes the API gives as `held_reason`)."""
+
+    X_RATE_LIMIT = "x_rate_limit"  # X answered 429: every post waits for its announced reset
+    POSTING_BUDGET = "posting_budget"  # our record of X's window says no post is left in it
+
+
 class ReplyStatus(StrEnum):
     """The outbox states; `posting` with an error means the outcome is being reconciled."""
 
@@ -59,6 +66,8 @@ class Reply(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     outcome_unknown: Mapped[bool] = mapped_column(default=False)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why `not_before` holds the reply (a HeldReason value); None for an ordinary back-off.
+    held_reason: Mapped[str | None] = mapped_column(sa.String(32))
     x_tweet_id: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employees.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -67,3 +76,13 @@ class Reply(db.Model):
 
     mention: Mapped[Mention] = relationship()
     author: Mapped[Employee] = relationship(foreign_keys=[author_id], lazy="joined")
+
+    def held_until(self, now: datetime | None = None) -> datetime | None:
+        """Until when a queued reply waits to be posted; None when it is not held."""
+        if self.status is not ReplyStatus.QUEUED or self.not_before is None:
+            return None
+        return self.not_before if self.not_before > (now or utcnow()) else None
+
+    def held_for(self, now: datetime | None = None) -> str | None:
+        """Why the reply is held now (a HeldReason code), or None."""
+        return self.held_reason if self.held_until(now) is not None else None

@@ -13,7 +13,7 @@ from flask import current_app
 
 from helpdesk import queue
 from helpdesk.extensions import db
-from helpdesk.models import Mention, MentionStatus, Reply, ReplyStatus
+from helpdesk.models import HeldReason, Mention, MentionStatus, Reply, ReplyStatus
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit, budget
 from helpdesk.services.brand import get_brand_account, x_client
@@ -117,8 +117,16 @@ def _mark_failed(reply: Reply, error: str) -> None:
     db.session.commit()
 
 
-def _requeue(reply: Reply, error: str, *, refund: bool, at: datetime | None = None) -> None:
-    """Back to queued for a later try; a rate limit refunds the attempt it did not use."""
+def _requeue(
+    reply: Reply,
+    error: str,
+    *,
+    refund: bool,
+    at: datetime | None = None,
+    reason: HeldReason | None = None,
+) -> None:
+    """Back to queued for a later try; a rate limit refunds the attempt it did not use.
+    `reason` says why it is held (None for an ordinary back-off)."""
     when = at or utcnow() + retry_delay(reply.attempts)
     moved = _move(
         reply,
@@ -126,6 +134,7 @@ def _requeue(reply: Reply, error: str, *, refund: bool, at: datetime | None = No
         status=ReplyStatus.QUEUED,
         last_error=error[:2000],
         not_before=when,
+        held_reason=reason.value if reason else None,
         outcome_unknown=False,
         attempts=reply.attempts - 1 if refund else reply.attempts,
     )
@@ -153,6 +162,7 @@ def post_reply(reply_id: int) -> dict[str, object]:
     held_until = budget.reserve()
     if held_until is not None:  # this window's posts are spent: stay queued until the reset
         reply.not_before = held_until
+        reply.held_reason = HeldReason.POSTING_BUDGET.value
         db.session.commit()
         queue.enqueue_post_reply(reply_id, at=held_until)
         return {"reply_id": reply_id, "held_until": held_until.isoformat()}
@@ -162,6 +172,7 @@ def post_reply(reply_id: int) -> dict[str, object]:
         status=ReplyStatus.POSTING,
         attempts=reply.attempts + 1,
         not_before=None,
+        held_reason=None,
     ):
         db.session.rollback()
         return {"reply_id": reply_id, "skipped": "taken by another worker"}
@@ -173,7 +184,13 @@ def post_reply(reply_id: int) -> dict[str, object]:
     try:
         posted = x_client().create_reply(text, tweet_id)
     except XRateLimited as exc:
-        _requeue(reply, f"rate limited: {exc}", refund=True, at=exc.reset_at)
+        _requeue(
+            reply,
+            f"rate limited: {exc}",
+            refund=True,
+            at=exc.reset_at,
+            reason=HeldReason.X_RATE_LIMIT,
+        )
         _remember_budget(budget.exhausted_until, exc.reset_at)
         return {"reply_id": reply_id, "status": "queued", "reason": "rate_limited"}
     except (XAmbiguous, XDuplicateContent) as exc:

@@ -138,6 +138,18 @@
     li.dataset.replyStatus = reply.status;
     li.className = "tweet ours reply-" + reply.status;
     li.querySelector("[data-reply-state]").textContent = strings.reply[reply.status] || reply.status;
+    var held = li.querySelector("[data-reply-held]");
+    if (held) {
+      if (reply.held_until && reply.held_reason) {
+        var at = new Intl.DateTimeFormat("en-GB", {
+          hour: "2-digit", minute: "2-digit", hour12: false, timeZone: strings.timezone,
+        }).format(new Date(reply.held_until));
+        held.textContent = strings.held.replace("{time}", at);
+        held.hidden = false;
+      } else {
+        held.hidden = true;
+      }
+    }
     var error = li.querySelector("[data-reply-error]");
     if (reply.error) {
       error.textContent = reply.error;
