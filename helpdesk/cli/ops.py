@@ -79,9 +79,9 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@with_app
+@with_app(create_instance=True)
 def db_upgrade() -> None:
-    """Apply every migration (the same as `flask --app wsgi db upgrade`)."""
+    """Apply every migration (the same as `flask --app wsgi db upgrade`); makes the instance."""
     from flask_migrate import upgrade
 
     upgrade()
