@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -265,3 +267,36 @@ def test_db_upgrade_makes_the_instance_and_no_alembic_plugin_lines(environ, tmp_
     assert listed.returncode == 0, listed.stderr
     for output in (upgraded, listed):
         assert "alembic.runtime.plugins" not in output.stdout + output.stderr
+
+
+def _sandbox_control_routes() -> list[tuple[str, str]]:
+    """Every (method, path) of the sandbox's url map under /_sandbox/."""
+    from helpdesk.x.sandbox.app import create_sandbox_app
+
+    routes = [
+        (method, rule.rule)
+        for rule in create_sandbox_app().url_map.iter_rules()
+        if rule.rule.startswith("/_sandbox/")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+    assert len(routes) >= 12  # the map was read, not an empty list vacuously passing
+    return routes
+
+
+def test_sandbox_help_lists_every_control_route():
+    """`helpdesk sandbox --help` names each /_sandbox/ method and path of the url map."""
+    result = CliRunner().invoke(main, ["sandbox", "--help"])
+    assert result.exit_code == 0, result.output
+    for method, path in _sandbox_control_routes():
+        line = rf"^\s+{method}\s+{re.escape(path)}(\s|$)"
+        assert re.search(line, result.output, re.MULTILINE), f"{method} {path} not in the help"
+
+
+def test_readme_documents_the_sandbox_routes_and_the_api_health_path(app):
+    """The README lists every /_sandbox/ route and the health check at its real path."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for method, path in _sandbox_control_routes():
+        assert f"`{method} {path}" in readme, f"{method} {path} not in the README"
+    paths = {rule.rule for rule in app.url_map.iter_rules()}
+    assert "/api/v1/health" in paths and "/health" not in paths
+    assert "`GET /api/v1/health`" in readme and "`GET /health`" not in readme
