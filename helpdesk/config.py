@@ -152,10 +152,27 @@ def _secret_key(instance: Path, raw: str | None) -> str:
     return key
 
 
+# Settings that, when unset, are kept in the instance folder (a key file, a SQLite file,
+# an embedded Redis); with all three set a process needs no instance folder at all.
+KEPT_IN_INSTANCE = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+
+
+def instance_folder(environ: Mapping[str, str] | None = None) -> Path:
+    """The instance folder, found as every process finds it: HELPDESK_INSTANCE, else ./instance."""
+    raw = (environ or os.environ).get("HELPDESK_INSTANCE") or DEFAULTS["HELPDESK_INSTANCE"]
+    return Path(raw).resolve()
+
+
+def needs_instance(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether some setting would be read from (or made in) the instance folder."""
+    env = environ or os.environ
+    return not all(env.get(name) for name in KEPT_IN_INSTANCE)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raises ConfigError naming the first bad one."""
     env = {**DEFAULTS, **{k: v for k, v in (environ or os.environ).items() if v != ""}}
-    instance = Path(env["HELPDESK_INSTANCE"]).resolve()
+    instance = instance_folder(environ)
     if instance.exists() and not instance.is_dir():
         raise ConfigError(f"HELPDESK_INSTANCE must be a folder, {instance} is a file")
     database_url = _database_url(

@@ -184,9 +184,15 @@ class CurrentJobFilter(logging.Filter):
 
 
 def cap_libraries() -> None:
-    """tweepy's DEBUG log prints request headers, bearer token included: never below INFO."""
+    """tweepy's DEBUG log prints request headers, bearer token included: never below INFO.
+
+    Alembic logs seven "setup plugin" lines at INFO when Flask-Migrate imports it, on every
+    start: its plugin logger is held at WARNING (migrations still say what they run).
+    """
     tweepy_log = logging.getLogger("tweepy")
     tweepy_log.setLevel(max(tweepy_log.getEffectiveLevel(), logging.INFO))
+    plugins_log = logging.getLogger("alembic.runtime.plugins")
+    plugins_log.setLevel(max(plugins_log.getEffectiveLevel(), logging.WARNING))
 
 
 def init_app(settings: Settings) -> None:

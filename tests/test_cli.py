@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -203,3 +209,94 @@ def test_employee_commands_name_an_unknown_number(runner):
     for args in (["suspend"], ["reinstate"], ["set-role", "--role", "agent"]):
         result = runner.invoke(main, ["employee", *args, "--number", "9999"])
         assert result.exit_code == 1 and "no employee 9999" in result.output
+
+
+def _helpdesk(args: list[str], env: dict[str, str], cwd: str) -> subprocess.CompletedProcess:
+    """Run `helpdesk ARGS` in a fresh interpreter (logging and imports as a user sees them)."""
+    code = "import sys; from helpdesk.cli import main; sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_command_from_another_folder_refuses_without_making_an_instance(
+    runner, monkeypatch, tmp_path
+):
+    """Run away from the instance, `coverage verify` says where it looked and makes nothing."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HELPDESK_INSTANCE")
+    monkeypatch.delenv("SECRET_KEY")
+    (tmp_path / "proof.csv").write_text("kind,coverage-proof\n")
+    (tmp_path / "proof.csv.sig").write_text("ab" * 32 + "\n")
+    result = runner.invoke(main, ["coverage", "verify", "proof.csv"])
+    assert result.exit_code != 0
+    looked = (tmp_path / "instance").resolve()
+    assert f"no instance here (looked in {looked})" in result.output
+    assert "does not match" not in result.output
+    assert not looked.exists()
+
+
+def test_a_missing_helpdesk_instance_is_refused_not_created(runner, monkeypatch, tmp_path):
+    """HELPDESK_INSTANCE naming a folder that does not exist is an error for `employee list`."""
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("HELPDESK_INSTANCE", str(missing))
+    monkeypatch.delenv("SECRET_KEY")
+    result = runner.invoke(main, ["employee", "list"])
+    assert result.exit_code == 1
+    assert f"no instance here (looked in {missing.resolve()})" in result.output
+    assert "Traceback" not in result.output
+    assert not missing.exists()
+
+
+def test_db_upgrade_makes_the_instance_and_no_alembic_plugin_lines(environ, tmp_path):
+    """`db upgrade` may make a new instance; no command prints alembic's plugin set-up lines."""
+    instance = tmp_path / "fresh"
+    env = {**os.environ, **environ, "HELPDESK_INSTANCE": str(instance)}
+    for name in ("DATABASE_URL", "SECRET_KEY"):
+        env.pop(name)
+    upgraded = _helpdesk(["db", "upgrade"], env, str(tmp_path))
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "database is up to date" in upgraded.stdout
+    assert (instance / "secret_key").is_file() and (instance / "helpdesk.sqlite3").is_file()
+    listed = _helpdesk(["employee", "list"], env, str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    for output in (upgraded, listed):
+        assert "alembic.runtime.plugins" not in output.stdout + output.stderr
+
+
+def _sandbox_control_routes() -> list[tuple[str, str]]:
+    """Every (method, path) of the sandbox's url map under /_sandbox/."""
+    from helpdesk.x.sandbox.app import create_sandbox_app
+
+    routes = [
+        (method, rule.rule)
+        for rule in create_sandbox_app().url_map.iter_rules()
+        if rule.rule.startswith("/_sandbox/")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+    assert len(routes) >= 12  # the map was read, not an empty list vacuously passing
+    return routes
+
+
+def test_sandbox_help_lists_every_control_route():
+    """`helpdesk sandbox --help` names each /_sandbox/ method and path of the url map."""
+    result = CliRunner().invoke(main, ["sandbox", "--help"])
+    assert result.exit_code == 0, result.output
+    for method, path in _sandbox_control_routes():
+        line = rf"^\s+{method}\s+{re.escape(path)}(\s|$)"
+        assert re.search(line, result.output, re.MULTILINE), f"{method} {path} not in the help"
+
+
+def test_readme_documents_the_sandbox_routes_and_the_api_health_path(app):
+    """The README lists every /_sandbox/ route and the health check at its real path."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for method, path in _sandbox_control_routes():
+        assert f"`{method} {path}" in readme, f"{method} {path} not in the README"
+    paths = {rule.rule for rule in app.url_map.iter_rules()}
+    assert "/api/v1/health" in paths and "/health" not in paths
+    assert "`GET /api/v1/health`" in readme and "`GET /health`" not in readme

@@ -8,8 +8,52 @@ import click
 
 from helpdesk.cli.context import with_app
 
+# `helpdesk sandbox --help`: the X routes are tweepy's business; a trainer needs the
+# control routes, so every /_sandbox/ route is listed (a test holds this to the url map).
+SANDBOX_HELP = """Serve the X sandbox: a local emulator of the X API v2 endpoints we use.
 
-@click.command()
+Point the desk at it with X_API_BASE_URL=http://HOST:PORT (any X credentials do). A
+trainer makes practice mentions, and trouble, through its control routes: JSON in and
+out, no auth, a bad request is 400 {"error": "..."}. With the defaults:
+
+\b
+  curl -X POST localhost:8090/_sandbox/mentions -H 'Content-Type: application/json' \\
+       -d '{"username": "hanako", "text": "@acme_help my order has not arrived"}'
+
+\b
+Control routes (? marks an optional field):
+  POST   /_sandbox/mentions       a customer's mention of the brand:
+         {"username", "text", "name"?, "in_reply_to_tweet_id"?, "quote_of"?,
+          "retweet_of"? (then no text), "author_unavailable"? (true: the user
+          is suspended, false restores)} -> 201 {"id"}
+  POST   /_sandbox/tweets         the same body: a customer's post that need not
+                                  mention the brand -> 201 {"id"}
+  POST   /_sandbox/mentions/bulk  {"count": 1-200000, "seed"?} -> 201 {"count",
+                                  "oldest_id", "newest_id"}: realistic mentions,
+                                  the same for the same seed
+  GET    /_sandbox/tweets         ?author=brand|USERNAME: their posts, oldest
+                                  first (the brand's replies, say)
+  POST   /_sandbox/faults         make X fail: {"status"? (0 drops the
+                                  connection, 400-599), "latency_ms"?, "body"?
+                                  (served verbatim), "count"? (default 1),
+                                  "path"?, "method"?, "after_commit"? (a post
+                                  lands, then fails)} -> 201 the fault
+  GET    /_sandbox/faults         the pending faults, with "remaining"
+  DELETE /_sandbox/faults         drop every pending fault
+  GET    /_sandbox/config         the live settings
+  POST   /_sandbox/config         change them: {"mentions_window"?, "rate_limit"?,
+                                  "post_limit"?, "rate_window_seconds"?,
+                                  "daily_post_limit"?} (positive integers)
+  POST   /_sandbox/reset          forget every tweet, customer, fault and count
+                                  (the brand and the id clock stay)
+  GET    /_sandbox/stats          tweets, users, requests, 429s, faults, rate
+                                  windows
+  POST   /_sandbox/clock          {"advance_seconds"}: move the sandbox clock on
+                                  (rate windows, created_at) -> {"now"}
+"""
+
+
+@click.command(help=SANDBOX_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8090, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -79,9 +123,9 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@with_app
+@with_app(create_instance=True)
 def db_upgrade() -> None:
-    """Apply every migration (the same as `flask --app wsgi db upgrade`)."""
+    """Apply every migration (the same as `flask --app wsgi db upgrade`); makes the instance."""
     from flask_migrate import upgrade
 
     upgrade()
