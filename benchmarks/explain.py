@@ -58,7 +58,7 @@ def captured(app: Flask) -> Iterator[list[tuple[str, object]]]:
     """Every (statement, parameters) the app's engine runs inside the block."""
     seen: list[tuple[str, object]] = []
 
-    def listen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def listen(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
 
     with app.app_context():
@@ -72,11 +72,11 @@ def captured(app: Flask) -> Iterator[list[tuple[str, object]]]:
 
 def sign_in(client: FlaskClient, number: str) -> str:
     """Sign in through the form; returns the session's CSRF token."""
-    token = CSRF.search(client.get("/auth/login").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    token = CSRF.search(client.get("/auth/login").get_data(as_text=True)).group(1)
     form = {"number": number, "password": SEED_PASSWORD, "csrf_token": token}
     if client.post("/auth/login", data=form).status_code != 302:
         raise SystemExit(f"explain: employee {number} could not sign in")
-    return CSRF.search(client.get("/inbox").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    return CSRF.search(client.get("/inbox").get_data(as_text=True)).group(1)
 
 
 def pages(
@@ -118,7 +118,7 @@ def explain(app: Flask, query: Query) -> None:
         postgres = engine.dialect.name == "postgresql"
         with engine.connect() as conn:
             raw = conn.connection.driver_connection
-            cursor = raw.cursor()  # type: ignore[union-attr]
+            cursor = raw.cursor()
             try:
                 if postgres:
                     cursor.execute(
@@ -134,11 +134,11 @@ def explain(app: Flask, query: Query) -> None:
                     cursor.execute(query.statement, query.parameters)
                     cursor.fetchall()
                     query.ms = (time.perf_counter() - started) * 1000
-            except engine.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
+            except engine.dialect.dbapi.Error as exc:
                 # A write cannot always run twice (the audit chain's unique hash): say so.
                 query.plan = f"not re-run: {type(exc).__name__}: {str(exc).splitlines()[0]}"
             finally:
-                raw.rollback()  # type: ignore[union-attr]
+                raw.rollback()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -233,13 +233,13 @@ class User:
     async def sign_in(self) -> None:
         """The login form with its CSRF token, then a page for the session's own token."""
         page = await self.client.get("/auth/login")
-        self.csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+        self.csrf = CSRF.search(page.text).group(1)
         form = {"number": self.number, "password": SEED_PASSWORD, "csrf_token": self.csrf}
         answer = await self.client.post("/auth/login", data=form)
         if answer.status_code != 302:
             raise SystemExit(f"load: employee {self.number} could not sign in")
         landing = await self.client.get("/inbox")
-        self.csrf = CSRF.search(landing.text).group(1)  # type: ignore[union-attr]
+        self.csrf = CSRF.search(landing.text).group(1)
 
     async def call(
         self, kind: str, method: str, url: str, **kwargs: object
@@ -247,7 +247,7 @@ class User:
         """One timed request; counts it, and an unexpected status or a failure as an error."""
         started = time.perf_counter()
         try:
-            response = await self.client.request(method, url, **kwargs)  # type: ignore[arg-type]
+            response = await self.client.request(method, url, **kwargs)
             await response.aread()
         except httpx.HTTPError as exc:
             self.run.record(kind, started, f"{type(exc).__name__}: {exc}")
@@ -360,7 +360,7 @@ async def supervisor_step(user: User, step: str) -> None:
         )
 
 
-async def play(user: User, mix: dict[str, int], step, think: float, offset: int) -> None:  # type: ignore[no-untyped-def]
+async def play(user: User, mix: dict[str, int], step, think: float, offset: int) -> None:
     """An employee's loop: a tour of the mix from `offset` (so every kind is played even in a
     short run), then actions drawn by weight, a think pause after each, until the run ends."""
     kinds, weights = list(mix), list(mix.values())
@@ -433,12 +433,12 @@ def print_table(result: dict[str, object]) -> None:
     """Per kind: count, errors, p50, p95, p99 and max in milliseconds."""
     print(f"\n{result['database']}: {result['requests']} requests in {result['seconds']} s")
     print(f"{'kind':<16} {'count':>7} {'errors':>6} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
-    for kind, row in result["kinds"].items():  # type: ignore[union-attr]
+    for kind, row in result["kinds"].items():
         print(
             f"{kind:<16} {row['count']:>7} {row['errors']:>6} {row['p50']:>8.1f}"
             f" {row['p95']:>8.1f} {row['p99']:>8.1f} {row['max']:>8.1f}"
         )
-    for kind, example in result["examples"].items():  # type: ignore[union-attr]
+    for kind, example in result["examples"].items():
         print(f"  first error in {kind}: {example}")
 
 
@@ -447,8 +447,8 @@ def print_ratios(first: dict[str, object], second: dict[str, object]) -> None:
     a, b = first["database"], second["database"]
     print(f"\np95 ms side by side, ratio {a} / {b}")
     print(f"{'kind':<16} {a:>18} {b:>18} {'ratio':>7}")
-    for kind, row in first["kinds"].items():  # type: ignore[union-attr]
-        other = second["kinds"].get(kind)  # type: ignore[union-attr]
+    for kind, row in first["kinds"].items():
+        other = second["kinds"].get(kind)
         if other is None:
             continue
         ratio = row["p95"] / other["p95"] if other["p95"] else float("nan")

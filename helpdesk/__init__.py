@@ -47,7 +47,7 @@ def create_app(
         # Behind TLS-terminating proxies: the client's address (for login throttling) and
         # scheme (Secure cookies) come from their X-Forwarded-* headers.
         n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _init_extensions(app, settings)
     from helpdesk import auth, web
 
@@ -79,7 +79,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     app.extensions["x_client"] = XClient.from_settings(settings, observer=x_status.record)
 
 
-def _limiter_storage_uri(redis_conn) -> str:  # type: ignore[no-untyped-def]
+def _limiter_storage_uri(redis_conn) -> str:
     """Flask-Limiter's storage on the same Redis, so limits hold across gunicorn workers."""
     kwargs = redis_conn.connection_pool.connection_kwargs
     if "path" in kwargs:

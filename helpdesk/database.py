@@ -12,7 +12,7 @@ def configure_engine(engine: Engine) -> None:
         return
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record) -> None:
         # Let SQLAlchemy, not the driver, open transactions (the pysqlite recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -23,7 +23,7 @@ def configure_engine(engine: Engine) -> None:
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(connection) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
         # writes fails with SQLITE_BUSY (no wait) when another writer got in between.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -170,7 +170,7 @@ def _redacting_factory(previous: Any) -> Any:
         _filter.filter(record)
         return record
 
-    factory.redacting = True  # type: ignore[attr-defined]
+    factory.redacting = True
     return factory
 
 

@@ -108,7 +108,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def make_employee(app: Flask):  # type: ignore[no-untyped-def]
+def make_employee(app: Flask):
     """Create an employee: make_employee("0427", role="agent")."""
     from helpdesk.services.employees import create_employee
 
@@ -119,7 +119,7 @@ def make_employee(app: Flask):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def api_as(client: FlaskClient, make_employee):  # type: ignore[no-untyped-def]
+def api_as(client: FlaskClient, make_employee):
     """An API client for a new employee: api_as("0427", role="agent")."""
     from helpdesk.services.employees import create_token
 

@@ -18,7 +18,7 @@ from helpdesk.models import Employee, Mention
 
 
 @pytest.fixture
-def runner(app, environ, monkeypatch) -> CliRunner:  # type: ignore[no-untyped-def]
+def runner(app, environ, monkeypatch) -> CliRunner:
     """A CLI runner whose commands build the app from the test environment."""
     for name, value in environ.items():
         monkeypatch.setenv(name, value)

@@ -13,7 +13,7 @@ from tests.services.test_coverage_proof import desk, expected_lines  # noqa: F40
 
 
 @pytest.fixture
-def runner(app, environ, monkeypatch) -> CliRunner:  # type: ignore[no-untyped-def]
+def runner(app, environ, monkeypatch) -> CliRunner:
     """A CLI runner whose commands build the app from the test environment."""
     for name, value in environ.items():
         monkeypatch.setenv(name, value)

@@ -210,7 +210,7 @@ def reply_to(mention_id: int, agent_id: int, text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def run(session_app: Flask, environ: dict[str, str], sandbox_server) -> Iterator[Run]:  # type: ignore[no-untyped-def]
+def run(session_app: Flask, environ: dict[str, str], sandbox_server) -> Iterator[Run]:
     """Configure an app and workers with distinctive secrets and drive every X path once."""
     x = sandbox_server
     x.post("/_sandbox/reset")
@@ -266,7 +266,7 @@ def run(session_app: Flask, environ: dict[str, str], sandbox_server) -> Iterator
     yield result
 
 
-def _drive(app: Flask, x, env: dict[str, str], result: Run) -> None:  # type: ignore[no-untyped-def]
+def _drive(app: Flask, x, env: dict[str, str], result: Run) -> None:
     """Ingest and post on X's normal answers and on each of its failures."""
     for i in range(7):
         x.mention(f"@acme_help 注文 {i} が届きません", username=f"customer_{i}")
@@ -329,7 +329,7 @@ def _drive(app: Flask, x, env: dict[str, str], result: Run) -> None:  # type: ig
     result.add("worker process", "python -m workers --burst", run_worker_process(env))
 
 
-def _login(client, number: str) -> None:  # type: ignore[no-untyped-def]
+def _login(client, number: str) -> None:
     page = client.get("/auth/login")
     answer = client.post(
         "/auth/login",
@@ -413,11 +413,11 @@ def _collect_pages_and_api(app: Flask, result: Run) -> None:
     result.counts["api"] = len(api_urls)
 
 
-def _dump(answer) -> str:  # type: ignore[no-untyped-def]
+def _dump(answer) -> str:
     return f"{answer.headers}\n{answer.get_data(as_text=True)}"
 
 
-def _collect_error_handler(app: Flask, x, result: Run) -> None:  # type: ignore[no-untyped-def]
+def _collect_error_handler(app: Flask, x, result: Run) -> None:
     """What the app's error handlers make of real X failures, for the API and for pages."""
     failures: list[Exception] = []
     client = app.extensions["x_client"]
@@ -472,7 +472,7 @@ def _decoded(raw: bytes) -> list[str]:
     return texts
 
 
-def _values(conn, key: bytes, kind: str) -> list[bytes]:  # type: ignore[no-untyped-def]
+def _values(conn, key: bytes, kind: str) -> list[bytes]:
     """The key and everything stored under it."""
     if kind == "string":
         return [key, conn.get(key)]

@@ -14,14 +14,14 @@ from workers import jobs
 class _JSONQueue(Queue):
     """A Queue that defaults to the JSON serializer, like every queue of ours."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("serializer", JSONSerializer)
         super().__init__(*args, **kwargs)
 
 
 # RQ 3.0's CronJob.enqueue builds Queue(name, connection=...) without a serializer, which
 # would pickle; our workers only read JSON (pickle from Redis is code execution).
-rq.cron.Queue = _JSONQueue  # type: ignore[misc]
+rq.cron.Queue = _JSONQueue
 
 INGEST_INTERVAL = int(os.environ.get("HELPDESK_INGEST_INTERVAL_SECONDS") or 15)
 OUTBOX_SWEEP_INTERVAL = int(os.environ.get("HELPDESK_OUTBOX_SWEEP_SECONDS") or 30)

@@ -18,14 +18,14 @@ from helpdesk.web.forms import first_error
 
 @bp.get("")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index():
     """My number, role, password form and API tokens."""
     return _page(current_user)
 
 
 @bp.post("/password")
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     """Change my password; every other session and every token of mine ends."""
     form = ChangePasswordForm()
     if not form.validate_on_submit():
@@ -46,7 +46,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens")
 @login_required
-def create_token():  # type: ignore[no-untyped-def]
+def create_token():
     """Make a token and show it on this one page (it is never shown again)."""
     form = TokenForm()
     if not form.validate_on_submit():
@@ -57,7 +57,7 @@ def create_token():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/<id:token_id>/revoke")
 @login_required
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int):
     """Revoke my token (admins: anyone's) and go back to the page it was listed on."""
     if not RevokeForm().validate_on_submit():
         abort(400)
@@ -73,7 +73,7 @@ def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/employees/<number>/tokens")
 @role_required(Role.ADMIN)
-def employee_tokens(number: str):  # type: ignore[no-untyped-def]
+def employee_tokens(number: str):
     """An admin's view of someone's tokens, to revoke a lost or leaked one."""
     owner = employees.find_employee(number)
     if owner is None:
@@ -81,7 +81,7 @@ def employee_tokens(number: str):  # type: ignore[no-untyped-def]
     return _page(owner)
 
 
-def _page(  # type: ignore[no-untyped-def]
+def _page(
     owner: Employee,
     *,
     password_form: ChangePasswordForm | None = None,

@@ -12,7 +12,7 @@ csrf.exempt(bp)  # bearer requests need none; token_required checks cookie-authe
 
 
 @bp.errorhandler(ServiceError)
-def _service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
+def _service_error(exc: ServiceError):
     body = {"error": {"code": exc.code, "message": exc.message, **exc.extra}}
     return jsonify(body), http_status(exc)
 

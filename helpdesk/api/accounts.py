@@ -29,14 +29,14 @@ def _string(body: dict, name: str) -> str:
 
 @bp.get("/employees")
 @token_required(Role.SUPERVISOR)
-def list_employees():  # type: ignore[no-untyped-def]
+def list_employees():
     """Every employee, suspended ones too, in number order."""
     return jsonify({"items": [employee_json(e) for e in employees.list_employees()]})
 
 
 @bp.post("/employees")
 @token_required(Role.SUPERVISOR)
-def create_employee():  # type: ignore[no-untyped-def]
+def create_employee():
     """Add an employee: number, name, role, password (supervisors add trainees and agents)."""
     body = json_body()
     fields = [_string(body, name) for name in ("number", "name", "role", "password")]
@@ -46,14 +46,14 @@ def create_employee():  # type: ignore[no-untyped-def]
 
 @bp.get("/employees/<number>")
 @token_required(Role.SUPERVISOR)
-def get_employee(number: str):  # type: ignore[no-untyped-def]
+def get_employee(number: str):
     """One employee."""
     return jsonify(employee_json(_employee(number)))
 
 
 @bp.post("/employees/<number>/role")
 @token_required(Role.SUPERVISOR)
-def change_role(number: str):  # type: ignore[no-untyped-def]
+def change_role(number: str):
     """Certify, promote or demote; the employee's sessions and tokens end."""
     employee = _employee(number)
     employees.set_role(employee, _string(json_body(), "role"), actor=current_user)
@@ -62,19 +62,19 @@ def change_role(number: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/employees/<number>/suspend")
 @token_required(Role.SUPERVISOR)
-def suspend_employee(number: str):  # type: ignore[no-untyped-def]
+def suspend_employee(number: str):
     """Suspend: sessions and tokens end at once; `changed` is false when already suspended."""
     return _set_active(number, False)
 
 
 @bp.post("/employees/<number>/reinstate")
 @token_required(Role.SUPERVISOR)
-def reinstate_employee(number: str):  # type: ignore[no-untyped-def]
+def reinstate_employee(number: str):
     """Let a suspended employee sign in again."""
     return _set_active(number, True)
 
 
-def _set_active(number: str, active: bool):  # type: ignore[no-untyped-def]
+def _set_active(number: str, active: bool):
     employee = _employee(number)
     changed = employees.set_active(employee, active, actor=current_user)
     return jsonify({**employee_json(employee), "changed": changed})
@@ -82,7 +82,7 @@ def _set_active(number: str, active: bool):  # type: ignore[no-untyped-def]
 
 @bp.post("/employees/<number>/password")
 @token_required(Role.SUPERVISOR)
-def reset_password(number: str):  # type: ignore[no-untyped-def]
+def reset_password(number: str):
     """Set someone else's password; their sessions and tokens end."""
     employee = _employee(number)
     employees.reset_password(employee, _string(json_body(), "password"), actor=current_user)
@@ -91,7 +91,7 @@ def reset_password(number: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/employees/<number>/tokens")
 @token_required()
-def list_employee_tokens(number: str):  # type: ignore[no-untyped-def]
+def list_employee_tokens(number: str):
     """An employee's tokens, for that employee and for admins."""
     owner = _employee(number)
     items = employees.list_tokens(owner, actor=current_user)
@@ -100,7 +100,7 @@ def list_employee_tokens(number: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/tokens")
 @token_required()
-def list_my_tokens():  # type: ignore[no-untyped-def]
+def list_my_tokens():
     """My tokens, newest first, revoked ones too (never the tokens themselves)."""
     items = employees.list_tokens(current_user, actor=current_user)
     return jsonify({"items": [token_json(t) for t in items]})
@@ -108,6 +108,6 @@ def list_my_tokens():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/<id:token_id>/revoke")
 @token_required()
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int):
     """Revoke one of my tokens (admins: anyone's); 404 for a token that is not mine."""
     return jsonify(token_json(employees.revoke_token(token_id, actor=current_user)))

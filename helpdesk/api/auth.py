@@ -94,7 +94,7 @@ def int_arg(name: str, default: int) -> int:
 
 @bp.post("/auth/token")
 @throttle.limit_attempts
-def create_token():  # type: ignore[no-untyped-def]
+def create_token():
     """Exchange an employee number and password for a personal API token (shown this once)."""
     body = json_body()
     number, password, name = body.get("number"), body.get("password"), body.get("name")
@@ -113,7 +113,7 @@ def create_token():  # type: ignore[no-untyped-def]
 
 
 @bp.errorhandler(TooManyRequests)
-def _throttled(exc: TooManyRequests):  # type: ignore[no-untyped-def]
+def _throttled(exc: TooManyRequests):
     """Too many failed token requests for this number or from this address."""
     throttle.note_refusal()
     message = "Too many failed attempts; wait a few minutes before trying again."

@@ -12,7 +12,7 @@ from helpdesk.services import canned, coverage, health
 
 
 @bp.get("/health")
-def get_health():  # type: ignore[no-untyped-def]
+def get_health():
     """Database, Redis and X reachability, and how fresh ingestion is."""
     report = health.check()
     return jsonify(report), 200 if report["db"] == "ok" and report["redis"] == "ok" else 503
@@ -20,7 +20,7 @@ def get_health():  # type: ignore[no-untyped-def]
 
 @bp.get("/coverage")
 @token_required(Role.SUPERVISOR)
-def get_coverage():  # type: ignore[no-untyped-def]
+def get_coverage():
     """Coverage for [from, to) (default the last 24 hours); dates are days in the desk's zone."""
     tz = current_app.config["HELPDESK"].timezone
     start, end = coverage.parse_period(request.args.get("from"), request.args.get("to"), tz)
@@ -29,7 +29,7 @@ def get_coverage():  # type: ignore[no-untyped-def]
 
 @bp.get("/canned-replies")
 @token_required()
-def list_canned_replies():  # type: ignore[no-untyped-def]
+def list_canned_replies():
     """The active canned replies, optionally of one language (ja or en)."""
     items = canned.list_canned(request.args.get("language") or None)
     return jsonify({"items": [canned_json(c) for c in items]})

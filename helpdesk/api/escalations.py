@@ -14,7 +14,7 @@ from helpdesk.services import escalation
 
 @bp.get("/escalations")
 @token_required(Role.SUPERVISOR)
-def list_escalations():  # type: ignore[no-untyped-def]
+def list_escalations():
     """The escalation queue: open ones by breach age and priority, or resolved, or all."""
     items = escalation.list_escalations(
         request.args.get("status") or "open", limit=int_arg("limit", 200)
@@ -24,7 +24,7 @@ def list_escalations():  # type: ignore[no-untyped-def]
 
 @bp.post("/escalations/<id:escalation_id>/assign")
 @token_required(Role.SUPERVISOR)
-def assign_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
+def assign_escalation(escalation_id: int):
     """Give an open escalation to an employee, by number."""
     number = json_body().get("employee")
     assigned = escalation.assign(escalation_id, current_user, number)
@@ -33,7 +33,7 @@ def assign_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/escalations/<id:escalation_id>/resolve")
 @token_required(Role.SUPERVISOR)
-def resolve_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
+def resolve_escalation(escalation_id: int):
     """Close an open escalation with a note; `"dismiss": true` closes the mention too."""
     body = json_body()
     resolved = escalation.resolve(
@@ -44,7 +44,7 @@ def resolve_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/escalations/<id:escalation_id>/take")
 @token_required(Role.SUPERVISOR)
-def take_escalation(escalation_id: int):  # type: ignore[no-untyped-def]
+def take_escalation(escalation_id: int):
     """Answer an open escalation yourself: assigned to you, with the mention's claim."""
     taken = escalation.take(escalation_id, current_user)
     return jsonify({"escalation": escalation_json(taken)})

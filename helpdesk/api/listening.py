@@ -13,7 +13,7 @@ from helpdesk.services import coverage, listening
 
 @bp.get("/listening")
 @token_required(Role.SUPERVISOR)
-def get_listening():  # type: ignore[no-untyped-def]
+def get_listening():
     """Listening for [from, to) (default the last 24 hours); dates are days in the desk's zone."""
     tz = current_app.config["HELPDESK"].timezone
     start, end = coverage.parse_period(request.args.get("from"), request.args.get("to"), tz)

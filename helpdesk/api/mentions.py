@@ -14,7 +14,7 @@ from helpdesk.web.errors import ApiError
 
 @bp.get("/mentions")
 @token_required()
-def list_mentions():  # type: ignore[no-untyped-def]
+def list_mentions():
     """A keyset page of mentions by status."""
     page = inbox.list_mentions(
         request.args.get("status") or "open",
@@ -30,7 +30,7 @@ def list_mentions():  # type: ignore[no-untyped-def]
 
 @bp.get("/mentions/<id:mention_id>")
 @token_required()
-def get_mention(mention_id: int):  # type: ignore[no-untyped-def]
+def get_mention(mention_id: int):
     """One mention with its replies."""
     mention = inbox.get_mention(mention_id)
     body = mention_json(mention)
@@ -40,21 +40,21 @@ def get_mention(mention_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/mentions/<id:mention_id>/claim")
 @token_required()
-def claim(mention_id: int):  # type: ignore[no-untyped-def]
+def claim(mention_id: int):
     """Claim a mention; 409 already_claimed names who holds it."""
     return jsonify(mention_json(inbox.claim(mention_id, current_user)))
 
 
 @bp.post("/mentions/<id:mention_id>/release")
 @token_required()
-def release(mention_id: int):  # type: ignore[no-untyped-def]
+def release(mention_id: int):
     """Drop my claim."""
     return jsonify(mention_json(inbox.release(mention_id, current_user)))
 
 
 @bp.post("/mentions/<id:mention_id>/replies")
 @token_required()
-def create_reply(mention_id: int):  # type: ignore[no-untyped-def]
+def create_reply(mention_id: int):
     """Accept a reply for posting (202); 422 guideline_violation lists the findings."""
     body = json_body()
     confirm = body.get("confirm_warnings", False)
@@ -68,7 +68,7 @@ def create_reply(mention_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/mentions/<id:mention_id>/dismiss")
 @token_required()
-def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
+def dismiss(mention_id: int):
     """Close a mention without a reply, with a reason."""
     reason = json_body().get("reason")
     return jsonify(mention_json(inbox.dismiss(mention_id, current_user, reason)))
@@ -76,7 +76,7 @@ def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/mentions/<id:mention_id>/escalate")
 @token_required()
-def escalate(mention_id: int):  # type: ignore[no-untyped-def]
+def escalate(mention_id: int):
     """Raise a mention to supervisors with a reason; 409 already_escalated when one is open."""
     reason = json_body().get("reason")
     created = escalation.escalate(mention_id, current_user, reason)

@@ -15,7 +15,7 @@ from helpdesk.web.errors import ApiError
 
 @bp.post("/replies/preview")
 @token_required()
-def preview_reply():  # type: ignore[no-untyped-def]
+def preview_reply():
     """The composer's live check: signed text, weighted length, violations; stores nothing."""
     body = json_body()
     mention_id = body.get("mention_id")
@@ -27,21 +27,21 @@ def preview_reply():  # type: ignore[no-untyped-def]
 
 @bp.get("/replies/<id:reply_id>")
 @token_required()
-def get_reply(reply_id: int):  # type: ignore[no-untyped-def]
+def get_reply(reply_id: int):
     """One reply."""
     return jsonify(reply_json(replies.get_reply(reply_id)))
 
 
 @bp.post("/replies/<id:reply_id>/approve")
 @token_required(Role.SUPERVISOR)
-def approve_reply(reply_id: int):  # type: ignore[no-untyped-def]
+def approve_reply(reply_id: int):
     """A supervisor approves a trainee's reply."""
     return jsonify({"reply": reply_json(replies.approve(reply_id, current_user))})
 
 
 @bp.post("/replies/<id:reply_id>/reject")
 @token_required(Role.SUPERVISOR)
-def reject_reply(reply_id: int):  # type: ignore[no-untyped-def]
+def reject_reply(reply_id: int):
     """A supervisor rejects a trainee's reply with a reason."""
     reason = json_body().get("reason")
     return jsonify({"reply": reply_json(replies.reject(reply_id, current_user, reason))})

@@ -17,7 +17,7 @@ from helpdesk.services import rules
 
 @bp.get("/rules")
 @token_required(Role.SUPERVISOR)
-def list_rules():  # type: ignore[no-untyped-def]
+def list_rules():
     """Every guideline and priority rule, disabled ones too, and the SLA targets."""
     return jsonify(
         {
@@ -30,7 +30,7 @@ def list_rules():  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/test")
 @token_required(Role.SUPERVISOR)
-def test_rules():  # type: ignore[no-untyped-def]
+def test_rules():
     """The findings and the priority for {"text", "followers_count"}; nothing is stored."""
     body = json_body()
     result = rules.check_text(body.get("text"), body.get("followers_count"), actor=current_user)
@@ -39,7 +39,7 @@ def test_rules():  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/guideline")
 @token_required(Role.SUPERVISOR)
-def add_guideline_rule():  # type: ignore[no-untyped-def]
+def add_guideline_rule():
     """Add a banned term or an allowed link domain: {"kind", "value", "severity"}."""
     body = json_body()
     rule = rules.add_guideline_rule(
@@ -50,7 +50,7 @@ def add_guideline_rule():  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/guideline/<id:rule_id>")
 @token_required(Role.SUPERVISOR)
-def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def update_guideline_rule(rule_id: int):
     """Change a rule's {"value", "severity"}; a check (personal data, links...) takes severity."""
     body = json_body()
     rule = rules.update_guideline_rule(
@@ -61,7 +61,7 @@ def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/guideline/<id:rule_id>/enable")
 @token_required(Role.SUPERVISOR)
-def enable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def enable_guideline_rule(rule_id: int):
     """Switch a guideline rule (or check) on; "changed" is false when it already was."""
     changed = rules.set_guideline_rule_enabled(rule_id, True, actor=current_user)
     rule = rules.get_guideline_rule(rule_id)
@@ -70,7 +70,7 @@ def enable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/guideline/<id:rule_id>/disable")
 @token_required(Role.SUPERVISOR)
-def disable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def disable_guideline_rule(rule_id: int):
     """Switch a guideline rule (or check) off; it stays listed."""
     changed = rules.set_guideline_rule_enabled(rule_id, False, actor=current_user)
     rule = rules.get_guideline_rule(rule_id)
@@ -79,7 +79,7 @@ def disable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/priority")
 @token_required(Role.SUPERVISOR)
-def add_priority_rule():  # type: ignore[no-untyped-def]
+def add_priority_rule():
     """Add an urgent keyword or a word of angry tone: {"kind", "language", "value"}."""
     body = json_body()
     rule = rules.add_priority_rule(
@@ -90,7 +90,7 @@ def add_priority_rule():  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/priority/<id:rule_id>")
 @token_required(Role.SUPERVISOR)
-def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def update_priority_rule(rule_id: int):
     """Change a keyword's {"language", "value"}, or the follower threshold's {"value"}."""
     body = json_body()
     rule = rules.update_priority_rule(
@@ -101,7 +101,7 @@ def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/priority/<id:rule_id>/enable")
 @token_required(Role.SUPERVISOR)
-def enable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def enable_priority_rule(rule_id: int):
     """Switch a priority rule on; "changed" is false when it already was."""
     changed = rules.set_priority_rule_enabled(rule_id, True, actor=current_user)
     rule = rules.get_priority_rule(rule_id)
@@ -110,7 +110,7 @@ def enable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/priority/<id:rule_id>/disable")
 @token_required(Role.SUPERVISOR)
-def disable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def disable_priority_rule(rule_id: int):
     """Switch a priority rule off; it stays listed."""
     changed = rules.set_priority_rule_enabled(rule_id, False, actor=current_user)
     rule = rules.get_priority_rule(rule_id)
@@ -119,7 +119,7 @@ def disable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/sla")
 @token_required(Role.ADMIN)
-def set_sla_target():  # type: ignore[no-untyped-def]
+def set_sla_target():
     """Set a priority's time to first response: {"priority", "seconds"} (admins)."""
     body = json_body()
     rules.set_sla_target(body.get("priority"), body.get("seconds"), actor=current_user)

@@ -38,7 +38,7 @@ def expired_reason(now: float) -> str | None:
     return None
 
 
-def _enforce():  # type: ignore[no-untyped-def]
+def _enforce():
     if "_user_id" not in session or request.endpoint == "static":
         return None
     now = time.time()

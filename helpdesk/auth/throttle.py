@@ -47,7 +47,7 @@ def _failed_sign_in(response: Response) -> bool:
     return response.status_code != 302
 
 
-def limit_attempts(view):  # type: ignore[no-untyped-def]
+def limit_attempts(view):
     """Apply both limits to a sign-in view (POST only), counting failures."""
     options = {"methods": ["POST"], "deduct_when": _failed_sign_in}
     view = limiter.limit(PER_ACCOUNT, key_func=_account_key, **options)(view)

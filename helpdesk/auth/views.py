@@ -30,7 +30,7 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @throttle.limit_attempts
-def login():  # type: ignore[no-untyped-def]
+def login():
     """Sign in with employee number and password; one message for every failure."""
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -58,7 +58,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.errorhandler(TooManyRequests)
-def _throttled(exc: TooManyRequests):  # type: ignore[no-untyped-def]
+def _throttled(exc: TooManyRequests):
     """Too many failed sign-ins from this address or for this number: say so, and wait."""
     throttle.note_refusal()
     form = LoginForm()
@@ -76,7 +76,7 @@ def _throttled(exc: TooManyRequests):  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     """Sign out (POST with a CSRF token, so no other site can sign anyone out)."""
     logout_user()
     flash(_("You are signed out."), "info")
@@ -85,7 +85,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.post("/language")
 @login_required
-def language():  # type: ignore[no-untyped-def]
+def language():
     """Save the employee's language and go back to the page they were on."""
     form = LanguageForm()
     if not form.validate_on_submit():

@@ -30,7 +30,7 @@ def employee_create(number: str, name: str, role: str, password: str | None) -> 
     click.echo(f"created {created.role.value} {created.number} ({created.name})")
 
 
-def _employee_by_number(number: str):  # type: ignore[no-untyped-def]
+def _employee_by_number(number: str):
     """The employee with this number, else a one-line error."""
     from helpdesk.services.employees import find_employee
 

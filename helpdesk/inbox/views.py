@@ -59,7 +59,7 @@ class ListParams:
         values.update(changes)
         return {key: value for key, value in values.items() if value}
 
-    def page(self):  # type: ignore[no-untyped-def]
+    def page(self):
         return inbox.list_mentions(
             self.status,
             limit=PAGE_SIZE,
@@ -73,7 +73,7 @@ class ListParams:
 @bp.get("/")
 @bp.get("/inbox")
 @role_required(Role.TRAINEE)
-def index():  # type: ignore[no-untyped-def]
+def index():
     """The list of mentions: open ones oldest first unless asked otherwise."""
     params = ListParams.from_request()
     page = params.page()
@@ -89,7 +89,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/inbox/live")
 @role_required(Role.TRAINEE)
-def live():  # type: ignore[no-untyped-def]
+def live():
     """Who holds what on the current page, for the inbox's poll every few seconds."""
     params = ListParams.from_request()
     now = utcnow()
@@ -106,14 +106,14 @@ def live():  # type: ignore[no-untyped-def]
 
 @bp.get("/mentions/<id:mention_id>")
 @role_required(Role.TRAINEE)
-def mention(mention_id: int):  # type: ignore[no-untyped-def]
+def mention(mention_id: int):
     """A mention with its conversation, the claim, the composer and the replies' state."""
     return _mention_page(mention_id)
 
 
 @bp.post("/mentions/<id:mention_id>/claim")
 @role_required(Role.TRAINEE)
-def claim(mention_id: int):  # type: ignore[no-untyped-def]
+def claim(mention_id: int):
     """Take the claim; when someone else holds it, say who (409)."""
     try:
         inbox.claim(mention_id, current_user)
@@ -124,7 +124,7 @@ def claim(mention_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/mentions/<id:mention_id>/release")
 @role_required(Role.TRAINEE)
-def release(mention_id: int):  # type: ignore[no-untyped-def]
+def release(mention_id: int):
     """Drop my claim."""
     try:
         inbox.release(mention_id, current_user)
@@ -136,7 +136,7 @@ def release(mention_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/mentions/<id:mention_id>/reply")
 @role_required(Role.TRAINEE)
-def reply(mention_id: int):  # type: ignore[no-untyped-def]
+def reply(mention_id: int):
     """Send a reply through the guideline check into the outbox."""
     form = ReplyForm()
     if not form.validate_on_submit():
@@ -159,7 +159,7 @@ def reply(mention_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/mentions/<id:mention_id>/dismiss")
 @role_required(Role.TRAINEE)
-def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
+def dismiss(mention_id: int):
     """Close the mention without a reply, with a reason."""
     form = DismissForm()
     if not form.validate_on_submit():
@@ -174,7 +174,7 @@ def dismiss(mention_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/mentions/<id:mention_id>/escalate")
 @role_required(Role.TRAINEE)
-def escalate(mention_id: int):  # type: ignore[no-untyped-def]
+def escalate(mention_id: int):
     """Raise the mention to supervisors, with a reason."""
     form = EscalateForm(prefix="escalate")
     if not form.validate_on_submit():
@@ -187,14 +187,14 @@ def escalate(mention_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".mention", mention_id=mention_id))
 
 
-def _refused(mention_id: int, exc: ServiceError, **forms: object):  # type: ignore[no-untyped-def]
+def _refused(mention_id: int, exc: ServiceError, **forms: object):
     """The mention page again, with the service's refusal explained in the reader's language."""
     if isinstance(exc, NotFound):
         abort(404)
     return _mention_page(mention_id, status=http_status(exc), refusal=exc, **forms)
 
 
-def _mention_page(  # type: ignore[no-untyped-def]
+def _mention_page(
     mention_id: int,
     *,
     status: int = 200,
@@ -249,7 +249,7 @@ def _canned_groups() -> list[tuple[str, list]]:
     return sorted(groups.items(), key=lambda group: group[0] != mine)
 
 
-def _explain(exc: ServiceError, mention: Mention, holder) -> str:  # type: ignore[no-untyped-def]
+def _explain(exc: ServiceError, mention: Mention, holder) -> str:
     """A service refusal in the reader's language (the services speak English)."""
     code = exc.code
     if code == "already_claimed":

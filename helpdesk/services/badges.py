@@ -160,7 +160,7 @@ def _posted_counts(number: str, items: list[tuple[str, _Reply]]) -> list[_Award]
                     number,
                     kind,
                     LIFETIME,
-                    reply.posted_at,  # type: ignore[arg-type]
+                    reply.posted_at,
                     {
                         "count": nth,
                         "reply_id": int(reply_id),
@@ -221,17 +221,17 @@ def _approved_as_written(
 
 def _fastest_medians(replies: dict[str, _Reply], zone: ZoneInfo) -> list[_Award]:
     posted = [r for r in replies.values() if r.posted_at is not None and r.mention_id]
-    tweeted = _mention_times({r.mention_id for r in posted})  # type: ignore[misc]
+    tweeted = _mention_times({r.mention_id for r in posted})
     months: dict[str, dict[str, list[tuple[float, datetime]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for r in posted:
-        start = tweeted.get(r.mention_id)  # type: ignore[arg-type]
+        start = tweeted.get(r.mention_id)
         if start is None:
             continue
-        month = r.posted_at.astimezone(zone).strftime("%Y-%m")  # type: ignore[union-attr]
-        seconds = (r.posted_at - start).total_seconds()  # type: ignore[operator]
-        months[month][r.author].append((seconds, r.posted_at))  # type: ignore[arg-type]
+        month = r.posted_at.astimezone(zone).strftime("%Y-%m")
+        seconds = (r.posted_at - start).total_seconds()
+        months[month][r.author].append((seconds, r.posted_at))
     awards = []
     for month, by_author in sorted(months.items()):
         ranked = sorted(

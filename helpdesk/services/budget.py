@@ -84,7 +84,7 @@ class Budget:
         }
 
 
-def _redis():  # type: ignore[no-untyped-def]
+def _redis():
     return current_app.extensions["redis"]
 
 

@@ -220,7 +220,7 @@ def _per_employee(in_period: sa.ColumnElement[bool]) -> list[dict[str, object]]:
         }
         for (number, name), times in waits.items()
     ]
-    return sorted(people, key=lambda p: (-int(p["replies_posted"]), p["number"]))  # type: ignore[call-overload]
+    return sorted(people, key=lambda p: (-int(p["replies_posted"]), p["number"]))
 
 
 def _guideline_hits(start: datetime, end: datetime) -> list[dict[str, object]]:
@@ -239,6 +239,6 @@ def _guideline_hits(start: datetime, end: datetime) -> list[dict[str, object]]:
         entry[GuidelineOutcome(outcome).value] = count
 
     def total(entry: dict[str, object]) -> int:
-        return sum(int(entry[o.value]) for o in GuidelineOutcome)  # type: ignore[call-overload]
+        return sum(int(entry[o.value]) for o in GuidelineOutcome)
 
-    return sorted(counts.values(), key=lambda e: (-total(e), e["rule"], e["severity"]))  # type: ignore[return-value]
+    return sorted(counts.values(), key=lambda e: (-total(e), e["rule"], e["severity"]))

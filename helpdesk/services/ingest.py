@@ -184,7 +184,7 @@ def _walk(
     The next page is fetched while this one is stored (one reader thread with its own app
     context, never the session): a backlog costs the slower of X and the database, not the sum.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
 
     def read(token: str | None) -> TweetPage:
         with app.app_context():

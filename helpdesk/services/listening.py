@@ -72,7 +72,7 @@ TONE_NAMES = ("angry", "negative", "neutral")
 
 
 @cache
-def _tagger():  # type: ignore[no-untyped-def]
+def _tagger():
     """One MeCab tagger per process (loading the dictionary is the slow part)."""
     import fugashi
 
@@ -112,7 +112,7 @@ def terms(text: str, handle: str = "") -> list[str]:
     return found + _compound_or_words(chain)
 
 
-def _word(word) -> list[str]:  # type: ignore[no-untyped-def]
+def _word(word) -> list[str]:
     """One short unit as a term (its lemma: 届かない -> 届く), or nothing."""
     feature = word.feature
     if feature.pos1 not in TERM_POS or feature.pos2 in SKIP_POS2:
@@ -123,7 +123,7 @@ def _word(word) -> list[str]:  # type: ignore[no-untyped-def]
     return [lemma]
 
 
-def _in_compound(word) -> bool:  # type: ignore[no-untyped-def]
+def _in_compound(word) -> bool:
     """Whether a short unit can be part of a compound noun: a content noun, a prefix (再, 未;
     not the polite お/ご), a noun-making suffix (器, 書, 料; not さん or 様), or an adjectival
     noun such as スマート in スマートフォン."""
@@ -138,7 +138,7 @@ def _in_compound(word) -> bool:  # type: ignore[no-untyped-def]
     return feature.pos1 in ("接頭辞", "形状詞")
 
 
-def _compound_or_words(chain: list) -> list[str]:  # type: ignore[type-arg]
+def _compound_or_words(chain: list) -> list[str]:
     """A run of nouns, prefixes and suffixes as one term, as a person reads it (充電 + 器 ->
     充電器); a run with fewer than two units around a noun gives each unit's own term."""
     start, end = 0, len(chain)
@@ -233,11 +233,11 @@ def _volume(
         return "hour", hourly, [h for h in hourly if h["spike"]]
     days: dict[datetime, dict[str, object]] = {}
     for h in hourly:
-        local = h["start"].astimezone(zone)  # type: ignore[attr-defined]
+        local = h["start"].astimezone(zone)
         day = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
         entry = days.setdefault(day, {"start": day, "count": 0, "spikes": 0})
-        entry["count"] += h["count"]  # type: ignore[operator]
-        entry["spikes"] += int(bool(h["spike"]))  # type: ignore[operator]
+        entry["count"] += h["count"]
+        entry["spikes"] += int(bool(h["spike"]))
     return "day", list(days.values()), [h for h in hourly if h["spike"]]
 
 
@@ -296,7 +296,7 @@ def listening(
         tag_counts.update(set(hashtags(text)))
         tones[tone_of(text, tone_rules)] += 1
 
-    total = sum(int(v["count"]) for v in volume)  # type: ignore[call-overload]
+    total = sum(int(v["count"]) for v in volume)
     return {
         "from": start,
         "to": end,

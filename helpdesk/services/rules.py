@@ -144,7 +144,7 @@ _MEMO = "_helpdesk_rules"
 
 
 def _current_rules() -> RuleSet:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     raw = app.extensions["redis"].get(VERSION_KEY)
     token = raw.decode() if isinstance(raw, bytes) else raw
     cached: _Cached | None = app.extensions.get("rules_cache")
@@ -527,9 +527,9 @@ def _get(model: type[_Rule], rule_id: int) -> _Rule:
 
 def _parse(enum: type[_Enum], value: object, name: str, code: str) -> _Enum:
     try:
-        return enum(value)  # type: ignore[call-arg]
+        return enum(value)
     except ValueError:
-        choices = ", ".join(str(m.value) for m in enum)  # type: ignore[attr-defined]
+        choices = ", ".join(str(m.value) for m in enum)
         raise InvalidInput(f"The {name} must be one of {choices}.", code=code) from None
 
 

@@ -14,7 +14,7 @@ from helpdesk.web.access import role_required
 
 @bp.get("/audit")
 @role_required(Role.SUPERVISOR)
-def audit_page():  # type: ignore[no-untyped-def]
+def audit_page():
     """Audit events newest first, filtered by employee number, action and day, 50 a page."""
     wanted = audit_browse.AuditFilter(
         number=request.args.get("number", "").strip()[:20],

@@ -19,14 +19,14 @@ from helpdesk.web.forms import first_error
 
 @bp.get("/canned")
 @role_required(Role.SUPERVISOR)
-def canned_page():  # type: ignore[no-untyped-def]
+def canned_page():
     """Every canned reply, retired ones too, with the forms to add, edit and retire them."""
     return _canned_page()
 
 
 @bp.post("/canned")
 @role_required(Role.SUPERVISOR)
-def create_canned():  # type: ignore[no-untyped-def]
+def create_canned():
     """Add a canned reply; a body that breaks a blocking guideline is refused."""
     form = CannedForm()
     if not form.validate_on_submit():
@@ -43,7 +43,7 @@ def create_canned():  # type: ignore[no-untyped-def]
 
 @bp.post("/canned/<id:canned_id>")
 @role_required(Role.SUPERVISOR)
-def update_canned(canned_id: int):  # type: ignore[no-untyped-def]
+def update_canned(canned_id: int):
     """Rewrite a canned reply; the same guideline check as a new one."""
     form = CannedForm()
     if not form.validate_on_submit():
@@ -60,19 +60,19 @@ def update_canned(canned_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/canned/<id:canned_id>/deactivate")
 @role_required(Role.SUPERVISOR)
-def deactivate_canned(canned_id: int):  # type: ignore[no-untyped-def]
+def deactivate_canned(canned_id: int):
     """Take a canned reply out of the composers; it stays listed here."""
     return _set_canned_active(canned_id, False)
 
 
 @bp.post("/canned/<id:canned_id>/reactivate")
 @role_required(Role.SUPERVISOR)
-def reactivate_canned(canned_id: int):  # type: ignore[no-untyped-def]
+def reactivate_canned(canned_id: int):
     """Offer a retired canned reply in the composers again."""
     return _set_canned_active(canned_id, True)
 
 
-def _set_canned_active(canned_id: int, active: bool):  # type: ignore[no-untyped-def]
+def _set_canned_active(canned_id: int, active: bool):
     ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
     try:
         changed = canned.set_canned_active(canned_id, active, actor=current_user)
@@ -87,16 +87,14 @@ def _set_canned_active(canned_id: int, active: bool):  # type: ignore[no-untyped
     return redirect(url_for(".canned_page"))
 
 
-def _canned_refused(exc: ServiceError, *, form: FlaskForm | None = None):  # type: ignore[no-untyped-def]
+def _canned_refused(exc: ServiceError, *, form: FlaskForm | None = None):
     """The canned replies page again with the service's refusal in the reader's language."""
     if isinstance(exc, NotFound):
         abort(404)
     return _canned_page(status=http_status(exc), error=explain(exc), form=form)
 
 
-def _canned_page(  # type: ignore[no-untyped-def]
-    *, status: int = 200, error: str | None = None, form: FlaskForm | None = None
-):
+def _canned_page(*, status: int = 200, error: str | None = None, form: FlaskForm | None = None):
     return render_template(
         "supervise/canned.html",
         canned_replies=canned.list_canned(active_only=False),

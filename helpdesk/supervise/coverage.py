@@ -25,7 +25,7 @@ PERIODS = ("today", "7d", "custom")
 
 @bp.get("/coverage")
 @role_required(Role.SUPERVISOR)
-def coverage_page():  # type: ignore[no-untyped-def]
+def coverage_page():
     """Coverage for today, the last 7 days or a custom range of days, with per-hour charts."""
     tz = current_app.config["HELPDESK"].timezone
     period = request.args.get("period", "today")
@@ -60,7 +60,7 @@ def coverage_page():  # type: ignore[no-untyped-def]
 
 @bp.get("/mentions.csv")
 @role_required(Role.SUPERVISOR)
-def mentions_csv():  # type: ignore[no-untyped-def]
+def mentions_csv():
     """The mentions of whole days `from`..`to` with their replies as CSV, streamed (UTF-8, BOM)."""
     raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
     try:
@@ -104,7 +104,7 @@ def _period(
 
 @bp.get("/coverage/figures/<name>.csv")
 @role_required(Role.SUPERVISOR)
-def coverage_csv(name: str):  # type: ignore[no-untyped-def]
+def coverage_csv(name: str):
     """One coverage chart's numbers for [from, to) as CSV (UTF-8 with BOM)."""
     tz = current_app.config["HELPDESK"].timezone
     if name not in figures.COVERAGE:
@@ -176,7 +176,7 @@ def _explain_proof(exc: InvalidInput) -> str:
 
 @bp.get("/coverage/proof")
 @role_required(Role.SUPERVISOR)
-def proof_page():  # type: ignore[no-untyped-def]
+def proof_page():
     """The proof for [from, to) with links to its CSV, SHA-256 and signature."""
     tz = current_app.config["HELPDESK"].timezone
     default_from, default_to = _month_bounds(utcnow().astimezone(ZoneInfo(tz)).date())
@@ -233,7 +233,7 @@ def _attachment(body: str, name: str, mimetype: str) -> Response:
 
 @bp.get("/coverage/proof/<digest>.csv")
 @role_required(Role.SUPERVISOR)
-def proof_csv(digest: str):  # type: ignore[no-untyped-def]
+def proof_csv(digest: str):
     """The report exactly as generated (its SHA-256 is the digest in the URL)."""
     stored = _stored(digest)
     response = _attachment(stored["csv"], stored["name"], "text/csv")
@@ -244,7 +244,7 @@ def proof_csv(digest: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/coverage/proof/<digest>.sha256")
 @role_required(Role.SUPERVISOR)
-def proof_sha256(digest: str):  # type: ignore[no-untyped-def]
+def proof_sha256(digest: str):
     """The report's SHA-256 in `sha256sum -c` form."""
     stored = _stored(digest)
     return _attachment(f"{digest}  {stored['name']}\n", f"{stored['name']}.sha256", "text/plain")
@@ -252,7 +252,7 @@ def proof_sha256(digest: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/coverage/proof/<digest>.sig")
 @role_required(Role.SUPERVISOR)
-def proof_signature(digest: str):  # type: ignore[no-untyped-def]
+def proof_signature(digest: str):
     """The report's HMAC-SHA256 signature, for `helpdesk coverage verify`."""
     stored = _stored(digest)
     return _attachment(f"{stored['signature']}\n", f"{stored['name']}.sig", "text/plain")

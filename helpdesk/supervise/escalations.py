@@ -40,14 +40,14 @@ OUTCOME_LABELS = {
 
 @bp.get("/")
 @role_required(Role.SUPERVISOR)
-def index():  # type: ignore[no-untyped-def]
+def index():
     """The escalation queue, replies that need a supervisor, the posting budget, ingestion."""
     return _index_page()
 
 
 @bp.post("/escalations/<id:escalation_id>/assign")
 @role_required(Role.SUPERVISOR)
-def assign(escalation_id: int):  # type: ignore[no-untyped-def]
+def assign(escalation_id: int):
     """Give an escalation to an employee."""
     form = AssignForm()
     if not form.validate_on_submit():
@@ -63,7 +63,7 @@ def assign(escalation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/escalations/<id:escalation_id>/resolve")
 @role_required(Role.SUPERVISOR)
-def resolve(escalation_id: int):  # type: ignore[no-untyped-def]
+def resolve(escalation_id: int):
     """Close an escalation with a note."""
     form = ResolveForm()
     if not form.validate_on_submit():
@@ -83,7 +83,7 @@ def resolve(escalation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/escalations/<id:escalation_id>/take")
 @role_required(Role.SUPERVISOR)
-def take(escalation_id: int):  # type: ignore[no-untyped-def]
+def take(escalation_id: int):
     """Answer an escalation yourself: it is assigned to you with the claim; on to the reply."""
     ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
     try:
@@ -95,7 +95,7 @@ def take(escalation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/replies/<id:reply_id>/approve")
 @role_required(Role.SUPERVISOR)
-def approve(reply_id: int):  # type: ignore[no-untyped-def]
+def approve(reply_id: int):
     """Let a trainee's reply go out."""
     ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
     try:
@@ -108,7 +108,7 @@ def approve(reply_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/replies/<id:reply_id>/reject")
 @role_required(Role.SUPERVISOR)
-def reject(reply_id: int):  # type: ignore[no-untyped-def]
+def reject(reply_id: int):
     """Turn a trainee's reply down with a reason."""
     form = RejectForm()
     if not form.validate_on_submit():
@@ -121,14 +121,14 @@ def reject(reply_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".index"))
 
 
-def _refused(exc: ServiceError):  # type: ignore[no-untyped-def]
+def _refused(exc: ServiceError):
     """The overview again with the service's refusal in the reader's language."""
     if isinstance(exc, NotFound):
         abort(404)
     return _index_page(status=http_status(exc), error=explain(exc))
 
 
-def _index_page(*, status: int = 200, error: str | None = None):  # type: ignore[no-untyped-def]
+def _index_page(*, status: int = 200, error: str | None = None):
     shown = request.args.get("status", "open")
     if shown not in ESCALATION_FILTERS:
         abort(400)

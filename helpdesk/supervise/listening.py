@@ -22,7 +22,7 @@ PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "28d": timedelta
 
 @bp.get("/listening")
 @role_required(Role.SUPERVISOR)
-def listening_page():  # type: ignore[no-untyped-def]
+def listening_page():
     """Listening for the last day, week, four weeks or whole days from..to, as charts."""
     tz = current_app.config["HELPDESK"].timezone
     period = request.args.get("period", "24h")
@@ -55,7 +55,7 @@ def listening_page():  # type: ignore[no-untyped-def]
 
 @bp.get("/listening/figures/<name>.csv")
 @role_required(Role.SUPERVISOR)
-def listening_csv(name: str):  # type: ignore[no-untyped-def]
+def listening_csv(name: str):
     """One listening chart's numbers for [from, to) as CSV (UTF-8 with BOM)."""
     tz = current_app.config["HELPDESK"].timezone
     if name not in figures.LISTENING:

@@ -26,14 +26,14 @@ from helpdesk.web.templating import label
 
 @bp.get("/employees")
 @role_required(Role.SUPERVISOR)
-def employees_page():  # type: ignore[no-untyped-def]
+def employees_page():
     """Every employee with the actions the viewer may take, and the form to add one."""
     return _employees_page()
 
 
 @bp.post("/employees")
 @role_required(Role.SUPERVISOR)
-def create_employee():  # type: ignore[no-untyped-def]
+def create_employee():
     """Add an employee; a number that was ever used is refused."""
     form = CreateEmployeeForm()
     if not form.validate_on_submit():
@@ -57,7 +57,7 @@ def create_employee():  # type: ignore[no-untyped-def]
 
 @bp.post("/employees/<number>/role")
 @role_required(Role.SUPERVISOR)
-def change_role(number: str):  # type: ignore[no-untyped-def]
+def change_role(number: str):
     """Certify a trainee, promote or demote; the employee signs in again."""
     employee = _employee_or_404(number)
     form = RoleForm()
@@ -85,7 +85,7 @@ def change_role(number: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/employees/<number>/suspend")
 @role_required(Role.SUPERVISOR)
-def suspend(number: str):  # type: ignore[no-untyped-def]
+def suspend(number: str):
     """Suspend an employee, once confirmed: their sessions and tokens end at once."""
     form = SuspendForm()
     if not form.validate_on_submit():
@@ -96,14 +96,14 @@ def suspend(number: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/employees/<number>/reinstate")
 @role_required(Role.SUPERVISOR)
-def reinstate(number: str):  # type: ignore[no-untyped-def]
+def reinstate(number: str):
     """Let a suspended employee sign in again."""
     return _set_active(number, True)
 
 
 @bp.post("/employees/<number>/password")
 @role_required(Role.SUPERVISOR)
-def reset_password(number: str):  # type: ignore[no-untyped-def]
+def reset_password(number: str):
     """Set a new password for an employee; their sessions and tokens end."""
     employee = _employee_or_404(number)
     form = PasswordForm()
@@ -117,7 +117,7 @@ def reset_password(number: str):  # type: ignore[no-untyped-def]
     return redirect(url_for(".employees_page"))
 
 
-def _set_active(number: str, active: bool):  # type: ignore[no-untyped-def]
+def _set_active(number: str, active: bool):
     employee = _employee_or_404(number)
     ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
     try:
@@ -148,16 +148,14 @@ def _employee_or_404(number: str) -> Employee:
     return employee
 
 
-def _employees_refused(exc: ServiceError, *, form: FlaskForm | None = None):  # type: ignore[no-untyped-def]
+def _employees_refused(exc: ServiceError, *, form: FlaskForm | None = None):
     """The employees page again with the service's refusal in the reader's language."""
     if isinstance(exc, NotFound):
         abort(404)
     return _employees_page(status=http_status(exc), error=explain(exc), form=form)
 
 
-def _employees_page(  # type: ignore[no-untyped-def]
-    *, status: int = 200, error: str | None = None, form: FlaskForm | None = None
-):
+def _employees_page(*, status: int = 200, error: str | None = None, form: FlaskForm | None = None):
     people = employees.list_employees()
     return render_template(
         "supervise/employees.html",

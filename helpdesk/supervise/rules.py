@@ -79,14 +79,14 @@ class TestTextForm(FlaskForm):
 
 @bp.get("/rules")
 @role_required(Role.SUPERVISOR)
-def rules_page():  # type: ignore[no-untyped-def]
+def rules_page():
     """Every rule, disabled ones too, the SLA targets and the form to test a text."""
     return _page()
 
 
 @bp.post("/rules/test")
 @role_required(Role.SUPERVISOR)
-def test_rules():  # type: ignore[no-untyped-def]
+def test_rules():
     """Show the findings and the priority a text would get; nothing is stored."""
     form = TestTextForm()
     if not form.validate_on_submit():
@@ -100,7 +100,7 @@ def test_rules():  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/guideline")
 @role_required(Role.SUPERVISOR)
-def add_guideline_rule():  # type: ignore[no-untyped-def]
+def add_guideline_rule():
     """Add a banned term or an allowed link domain."""
     form = GuidelineRuleForm()
     if not form.validate_on_submit():
@@ -117,7 +117,7 @@ def add_guideline_rule():  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/guideline/<id:rule_id>")
 @role_required(Role.SUPERVISOR)
-def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def update_guideline_rule(rule_id: int):
     """Change a guideline rule's text or severity."""
     form = GuidelineRuleForm()
     if not form.validate_on_submit():
@@ -134,21 +134,21 @@ def update_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/guideline/<id:rule_id>/disable")
 @role_required(Role.SUPERVISOR)
-def disable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def disable_guideline_rule(rule_id: int):
     """Switch a guideline rule off; it stays listed."""
     return _set_enabled(rules.set_guideline_rule_enabled, rule_id, False)
 
 
 @bp.post("/rules/guideline/<id:rule_id>/enable")
 @role_required(Role.SUPERVISOR)
-def enable_guideline_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def enable_guideline_rule(rule_id: int):
     """Switch a guideline rule on again."""
     return _set_enabled(rules.set_guideline_rule_enabled, rule_id, True)
 
 
 @bp.post("/rules/priority")
 @role_required(Role.SUPERVISOR)
-def add_priority_rule():  # type: ignore[no-untyped-def]
+def add_priority_rule():
     """Add an urgent keyword or a word of angry tone."""
     form = PriorityRuleForm()
     if not form.validate_on_submit():
@@ -165,7 +165,7 @@ def add_priority_rule():  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/priority/<id:rule_id>")
 @role_required(Role.SUPERVISOR)
-def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def update_priority_rule(rule_id: int):
     """Change a keyword and its language, or the follower threshold."""
     form = PriorityRuleForm()
     if not form.validate_on_submit():
@@ -182,21 +182,21 @@ def update_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rules/priority/<id:rule_id>/disable")
 @role_required(Role.SUPERVISOR)
-def disable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def disable_priority_rule(rule_id: int):
     """Switch a priority rule off; it stays listed."""
     return _set_enabled(rules.set_priority_rule_enabled, rule_id, False)
 
 
 @bp.post("/rules/priority/<id:rule_id>/enable")
 @role_required(Role.SUPERVISOR)
-def enable_priority_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def enable_priority_rule(rule_id: int):
     """Switch a priority rule on again."""
     return _set_enabled(rules.set_priority_rule_enabled, rule_id, True)
 
 
 @bp.post("/rules/sla")
 @role_required(Role.ADMIN)
-def set_sla_target():  # type: ignore[no-untyped-def]
+def set_sla_target():
     """Set a priority's time to first response, in minutes (admins)."""
     form = SlaForm()
     if not form.validate_on_submit():
@@ -212,7 +212,7 @@ def set_sla_target():  # type: ignore[no-untyped-def]
     return redirect(url_for(".rules_page"))
 
 
-def _set_enabled(change, rule_id: int, enabled: bool):  # type: ignore[no-untyped-def]
+def _set_enabled(change, rule_id: int, enabled: bool):
     FlaskForm().validate_on_submit()  # CSRF is checked for every POST before we get here
     try:
         changed = change(rule_id, enabled, actor=current_user)
@@ -227,7 +227,7 @@ def _set_enabled(change, rule_id: int, enabled: bool):  # type: ignore[no-untype
     return redirect(url_for(".rules_page"))
 
 
-def _refused(exc: ServiceError, **forms: FlaskForm):  # type: ignore[no-untyped-def]
+def _refused(exc: ServiceError, **forms: FlaskForm):
     if isinstance(exc, NotFound):
         abort(404)
     return _page(status=http_status(exc), error=explain(exc), **forms)
@@ -253,7 +253,7 @@ def explain(exc: ServiceError) -> str:
     return str(messages.get(exc.code, exc.message))
 
 
-def _page(  # type: ignore[no-untyped-def]
+def _page(
     *,
     status: int = 200,
     error: str | None = None,

@@ -47,18 +47,18 @@ def register(app: Flask) -> None:
     """Install the handlers on the app."""
 
     @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
+    def _api_error(exc: ApiError):
         return jsonify(error_body(exc.code, exc.message, **exc.extra)), exc.status
 
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(exc: CSRFError):
         message = "The form expired or was sent from elsewhere; reload the page and try again."
         if _wants_json():
             return jsonify(error_body("csrf_failed", message)), 400
         return render_template("error.html", status=400, message=message), 400
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(exc: HTTPException):
         status = exc.code or 500
         message = exc.description or exc.name
         if _wants_json():
@@ -67,7 +67,7 @@ def register(app: Flask) -> None:
         return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception):
         logger.exception("unhandled error on %s %s", request.method, request.path)
         message = "Something went wrong on our side; it has been logged."
         if _wants_json():

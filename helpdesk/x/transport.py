@@ -29,7 +29,7 @@ class BaseURLAdapter(HTTPAdapter):
     def __init__(
         self, base_url: str | None = None, timeout: Timeout = 10.0, **kwargs: object
     ) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.timeout: tuple[float, float] = (
             (float(timeout), float(timeout))
@@ -43,7 +43,7 @@ class BaseURLAdapter(HTTPAdapter):
             return self.base_url + url[len(X_API_HOST) :]
         return url
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,

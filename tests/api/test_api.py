@@ -12,7 +12,7 @@ from helpdesk.services.ingest import ingest_mentions
 from tests.support.app import PASSWORD, run_jobs
 
 
-def ingest(x, *texts: str) -> list[int]:  # type: ignore[no-untyped-def]
+def ingest(x, *texts: str) -> list[int]:
     for text in texts:
         x.mention(text)
     ingest_mentions()

@@ -14,7 +14,7 @@ from helpdesk.services.ingest import ingest_mentions
 SURROGATE = "abc \ud800 def"  # json.dumps sends it as the escape "\ud800"
 
 
-def _post_raw(api, path: str, body: object):  # type: ignore[no-untyped-def]
+def _post_raw(api, path: str, body: object):
     """POST `body` as JSON text with its escapes as they are (json.dumps: ensure_ascii)."""
     return api.client.post(
         f"/api/v1{path}",

@@ -31,7 +31,7 @@ def live_server(session_app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     """The system's Chromium, headless, through Playwright's sync API."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
@@ -50,14 +50,14 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def signed_in(app: Flask, browser, live_server: str):  # type: ignore[no-untyped-def]
+def signed_in(app: Flask, browser, live_server: str):
     """Open a new browser context and sign in: signed_in("0427", locale="en-US") -> page.
 
     Each page collects its JS dialogs and console errors in page.dialogs / page.errors.
     """
     contexts = []
 
-    def open_page(number: str, locale: str = "en-US"):  # type: ignore[no-untyped-def]
+    def open_page(number: str, locale: str = "en-US"):
         context = browser.new_context(
             base_url=live_server, locale=locale, viewport={"width": 1280, "height": 860}
         )

@@ -23,7 +23,7 @@ WORDS = {
 }  # fmt: skip
 
 
-def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shoot(page, name: str) -> None:
     """Save a full-page screenshot when HELPDESK_SCREENSHOTS_DIR is set."""
     folder = os.environ.get("HELPDESK_SCREENSHOTS_DIR")
     if folder:

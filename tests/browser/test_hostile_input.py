@@ -262,7 +262,7 @@ def ingest_corpus(x: RunningSandbox) -> dict[int, Customer]:
 
 
 @pytest.fixture
-def desk(app: Flask, x: RunningSandbox, make_employee) -> Desk:  # type: ignore[no-untyped-def]
+def desk(app: Flask, x: RunningSandbox, make_employee) -> Desk:
     """The corpus ingested; every mention escalated, a few resolved; trainee replies waiting on
     hostile mentions, and failed replies (one with a hostile error from X) on two more."""
     agent = make_employee("0427")
@@ -305,14 +305,14 @@ FAILED = ("svg-onload", "lone-surrogate-text")
 
 
 @pytest.fixture
-def open_page(browser, live_server: str):  # type: ignore[no-untyped-def]
+def open_page(browser, live_server: str):
     """open_page("0427", locale="en-US") -> a signed-in page with the trap and its listeners.
 
     page.problems collects dialogs, console errors, page errors and requests to other origins.
     """
     contexts = []
 
-    def make(number: str, locale: str = "en-US", viewport: dict | None = None):  # type: ignore[no-untyped-def]
+    def make(number: str, locale: str = "en-US", viewport: dict | None = None):
         context = browser.new_context(
             base_url=live_server, locale=locale, viewport=viewport or VIEWPORT, bypass_csp=True
         )
@@ -321,7 +321,7 @@ def open_page(browser, live_server: str):  # type: ignore[no-untyped-def]
         page = context.new_page()
         page.problems = []
 
-        def outside(route) -> None:  # type: ignore[no-untyped-def]
+        def outside(route) -> None:
             page.problems.append(f"request to {route.request.url[:100]}")
             route.abort()
 
@@ -347,7 +347,7 @@ def open_page(browser, live_server: str):  # type: ignore[no-untyped-def]
         context.close()
 
 
-def assert_inert(page, where: str, controls: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
+def assert_inert(page, where: str, controls: list[str] | None = None) -> None:
     """Nothing ran, nothing was injected, nothing left the app and the layout holds."""
     pwned = [frame.evaluate("window.__pwned ? [...window.__pwned] : []") for frame in page.frames]
     assert [mark for marks in pwned for mark in marks] == [], where
@@ -358,7 +358,7 @@ def assert_inert(page, where: str, controls: list[str] | None = None) -> None:  
     assert layout == [], (where, layout[:10])
 
 
-def texts(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
+def texts(page, selector: str) -> list[str]:
     return page.locator(selector).evaluate_all("els => els.map(e => e.textContent)")
 
 
@@ -384,7 +384,7 @@ ROW_CELLS = """row => [row.querySelector("td.text a").textContent,
                        row.querySelector(".username").textContent]"""
 
 
-def assert_rows_exact(page, desk: Desk, selector: str) -> set[int]:  # type: ignore[no-untyped-def]
+def assert_rows_exact(page, desk: Desk, selector: str) -> set[int]:
     """Each row's text, display name and @handle are the stored ones; returns the mention ids."""
     seen = set()
     for row in page.locator(selector).all():

@@ -27,7 +27,7 @@ WORDS = {
 
 
 @pytest.fixture
-def desk(x, make_employee):  # type: ignore[no-untyped-def]
+def desk(x, make_employee):
     """Six crash reports in one hour three hours ago (a spike: nothing then on earlier days),
     and three ordinary mentions in other hours."""
     make_employee("0900", role="supervisor")
@@ -45,7 +45,7 @@ def desk(x, make_employee):  # type: ignore[no-untyped-def]
     return len(ids)
 
 
-def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shoot(page, name: str) -> None:
     """A full-page PNG in HELPDESK_SCREENSHOTS_DIR, when that is set."""
     folder = os.environ.get("HELPDESK_SCREENSHOTS_DIR")
     if folder:

@@ -55,7 +55,7 @@ NARROWEST_TEXT = """
 """
 
 
-def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shoot(page, name: str) -> None:
     """A full-page PNG in HELPDESK_SCREENSHOTS_DIR, when that is set."""
     folder = os.environ.get("HELPDESK_SCREENSHOTS_DIR")
     if folder:
@@ -65,7 +65,7 @@ def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def desk(app, x, make_employee):  # type: ignore[no-untyped-def]
+def desk(app, x, make_employee):
     """A desk with rows everywhere: mentions, an escalation, waiting, posted and failed replies,
     a canned reply, a banned term, tokens, badges and ingest runs; returns a mention id."""
     agent = make_employee("0427", name=LONG_NAME)

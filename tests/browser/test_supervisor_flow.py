@@ -13,7 +13,7 @@ from tests.support.browser import HOSTILE, ingest
 pytestmark = pytest.mark.browser
 
 
-def brand_posts(x) -> list[dict]:  # type: ignore[no-untyped-def]
+def brand_posts(x) -> list[dict]:
     return x.get("/_sandbox/tweets", author="brand").json()["data"]
 
 
@@ -138,7 +138,7 @@ def test_coverage_for_today_counts_what_was_created(app, x, make_employee, signe
     figure = page.locator("#figures [data-figure]")
     expect(figure).to_have_count(10)
 
-    def shown(name: str):  # type: ignore[no-untyped-def]
+    def shown(name: str):
         return page.locator(f'#figures [data-figure="{name}"]')
 
     expect(shown("total")).to_have_text("3")

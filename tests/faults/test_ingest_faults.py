@@ -21,13 +21,13 @@ pytestmark = pytest.mark.faults
 MENTIONS = "/2/users/{}/mentions"
 
 
-def bulk(x, count: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+def bulk(x, count: int, seed: int) -> None:
     """`count` realistic customer mentions (some retweets, which must not be stored)."""
     response = x.post("/_sandbox/mentions/bulk", {"count": count, "seed": seed})
     assert response.status_code == 201, response.text
 
 
-def check_cursor(scenario, x) -> None:  # type: ignore[no-untyped-def]
+def check_cursor(scenario, x) -> None:
     """The cursor is the newest tweet of the brand's mentions timeline (a retweet or the brand's
     own post is seen, not stored), and no run moved it without finishing."""
     with x.state.lock:

@@ -26,7 +26,7 @@ class Text:
 
 def t(text: str, language: str, *findings: str, priority: str = "normal", **known: object) -> Text:
     """An entry: t("text", "ja", "banned_term", priority="high")."""
-    return Text(text, language, frozenset(findings), priority, **known)  # type: ignore[arg-type]
+    return Text(text, language, frozenset(findings), priority, **known)
 
 
 PHONE, EMAIL, ORDER = "personal_data.phone", "personal_data.email", "personal_data.order_number"

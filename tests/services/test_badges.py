@@ -19,7 +19,7 @@ T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 10:00 on 2 November in Tokyo
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
-def event(action: str, subject_id: object, at: datetime, actor=None, **details):  # type: ignore[no-untyped-def]
+def event(action: str, subject_id: object, at: datetime, actor=None, **details):
     """Append an audit event as if it happened at `at` (the chain stays intact)."""
     row = audit.record(action, "reply", subject_id, actor=actor, **details)
     row.at = at
@@ -34,7 +34,7 @@ class Log:
     def __init__(self) -> None:
         self.next_id = 1
 
-    def reply(  # type: ignore[no-untyped-def]
+    def reply(
         self,
         author,
         at: datetime,
@@ -125,7 +125,7 @@ def test_fastest_median_of_the_month(app, x, make_employee):
     mentions = iter(ids)
     log = Log()
 
-    def answer(author, tweeted: datetime, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    def answer(author, tweeted: datetime, seconds: float) -> None:
         mention_id = next(mentions)
         db.session.execute(
             sa.update(Mention).where(Mention.id == mention_id).values(created_at=tweeted)
@@ -160,7 +160,7 @@ def test_month_lead_moves_and_idempotence(app, x, make_employee):
     ids = iter(ingest(x, *[f"q{i}" for i in range(20)]))
     log = Log()
 
-    def answer(author, tweeted: datetime, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    def answer(author, tweeted: datetime, seconds: float) -> None:
         mention_id = next(ids)
         db.session.execute(
             sa.update(Mention).where(Mention.id == mention_id).values(created_at=tweeted)

@@ -41,7 +41,7 @@ def posted_reply(mention_id: int, author_id: int, posted_at: datetime) -> None:
 
 
 @pytest.fixture
-def desk(app, x, make_employee):  # type: ignore[no-untyped-def]
+def desk(app, x, make_employee):
     """Four mentions in the period: two answered after 10 and 30 minutes, one dismissed, one open;
     plus one before the period that must not count."""
     first, second = make_employee("0427", name="Sato"), make_employee("0501", name="Suzuki")

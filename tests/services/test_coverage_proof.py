@@ -34,7 +34,7 @@ def day(n: int, hour: int = 1, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def desk(app, x, make_employee):  # type: ignore[no-untyped-def]
+def desk(app, x, make_employee):
     """Thirteen mentions (eleven in the period, in every state), five ingest runs with one gap
     repaired and one not, and an audit chain of four events."""
     sato, suzuki = make_employee("0427", name="Sato"), make_employee("0501", name="Suzuki")
@@ -55,7 +55,7 @@ def desk(app, x, make_employee):  # type: ignore[no-untyped-def]
             sa.update(Mention).where(Mention.id == m[tweet]).values(status=value, **values)
         )
 
-    def reply(tweet: int, author, state: ReplyStatus, x_id: int | None, posted: datetime | None):  # type: ignore[no-untyped-def]
+    def reply(tweet: int, author, state: ReplyStatus, x_id: int | None, posted: datetime | None):
         row = Reply(
             mention_id=m[tweet],
             author_id=author.id,

@@ -26,7 +26,7 @@ from tests.support.web import csrf_from
 
 
 @pytest.fixture
-def staff(make_employee):  # type: ignore[no-untyped-def]
+def staff(make_employee):
     """An admin, a supervisor, an agent and a trainee, by role name."""
     return {
         "admin": make_employee("0001", role="admin"),

@@ -27,7 +27,7 @@ from tests.support.app import run_jobs
 MINUTE = 60
 
 
-def ingest(x, *texts: str, username: str = "hanako_t") -> list[int]:  # type: ignore[no-untyped-def]
+def ingest(x, *texts: str, username: str = "hanako_t") -> list[int]:
     """Mention the brand with each text, ingest, and return the new mention ids in posting order."""
     before = db.session.scalar(sa.select(sa.func.max(Mention.id))) or 0
     for text in texts:

@@ -15,7 +15,7 @@ def count_mentions() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Mention))
 
 
-def customer_mentions(x) -> int:  # type: ignore[no-untyped-def]
+def customer_mentions(x) -> int:
     """How many of the sandbox's mentions are questions (retweets are not)."""
     tweets = [x.state.tweets[i] for i in x.state.mention_ids]
     return sum(1 for t in tweets if not any(kind == "retweeted" for kind, _ in t.referenced))

@@ -50,7 +50,7 @@ def copies(template_id: int, times: list[datetime]) -> None:
 
 
 @pytest.fixture
-def desk(app, x):  # type: ignore[no-untyped-def]
+def desk(app, x):
     """17 mentions on 2026-03-02 (Tokyo): five at 09-10h, a planted spike of six at 14h, six at
     20h as on each of the previous 28 days; one more before the period that must not count."""
     texts = [

@@ -15,7 +15,7 @@ from helpdesk.services.errors import InvalidInput
 from helpdesk.services.ingest import ingest_mentions
 
 
-def post(x, *texts: str) -> None:  # type: ignore[no-untyped-def]
+def post(x, *texts: str) -> None:
     """The customers post `texts` in this order; the desk ingests them in one batch."""
     for text in texts:
         x.mention(text)
@@ -32,7 +32,7 @@ def texts(status: str = "open", limit: int = 2, **options: object) -> list[str]:
     found: list[str] = []
     cursor = None
     while True:
-        page = inbox.list_mentions(status, limit=limit, cursor=cursor, **options)  # type: ignore[arg-type]
+        page = inbox.list_mentions(status, limit=limit, cursor=cursor, **options)
         found += [said(m) for m in page.items]
         if page.next_cursor is None:
             return found
@@ -43,7 +43,7 @@ def id_of(text: str) -> int:
     return db.session.scalar(sa.select(Mention.id).where(Mention.text.endswith(f" {text}")))
 
 
-def set_created_at(text: str, when) -> None:  # type: ignore[no-untyped-def]
+def set_created_at(text: str, when) -> None:
     db.session.execute(sa.update(Mention).where(Mention.id == id_of(text)).values(created_at=when))
     db.session.commit()
 

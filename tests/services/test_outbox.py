@@ -13,13 +13,13 @@ from helpdesk.services.ingest import ingest_mentions
 from tests.support.app import run_jobs
 
 
-def ingested_mention(x, text="@acme_help 返品したいです", username="hanako_t") -> Mention:  # type: ignore[no-untyped-def]
+def ingested_mention(x, text="@acme_help 返品したいです", username="hanako_t") -> Mention:
     x.mention(text, username=username)
     ingest_mentions()
     return db.session.scalar(sa.select(Mention).order_by(Mention.id.desc()))
 
 
-def brand_posts(x) -> list[dict]:  # type: ignore[no-untyped-def]
+def brand_posts(x) -> list[dict]:
     return x.get("/_sandbox/tweets", author="brand").json()["data"]
 
 

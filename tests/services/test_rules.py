@@ -26,7 +26,7 @@ MIGRATION = (
 
 
 @pytest.fixture
-def supervisor(make_employee):  # type: ignore[no-untyped-def]
+def supervisor(make_employee):
     """Supervisor 0002."""
     return make_employee("0002", role="supervisor")
 

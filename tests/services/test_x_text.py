@@ -24,7 +24,7 @@ TEXTS = {
 }
 
 
-def _mention(x, username: str) -> Mention:  # type: ignore[no-untyped-def]
+def _mention(x, username: str) -> Mention:
     x.mention("@acme_help 助けてください & <急ぎ>", username=username)
     ingest_mentions()
     return db.session.scalar(sa.select(Mention).order_by(Mention.id.desc()))

@@ -66,7 +66,7 @@ class FreshContextClient(FlaskClient):
     the logged-in user and the session with the test body.
     """
 
-    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def open(self, *args: Any, **kwargs: Any):
         db.session.rollback()  # end the test's transaction (on SQLite it holds the write lock)
         with self.application.app_context():
             return super().open(*args, **kwargs)
@@ -81,10 +81,10 @@ class Api:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def get(self, path: str, **params: Any):  # type: ignore[no-untyped-def]
+    def get(self, path: str, **params: Any):
         return self.client.get(f"/api/v1{path}", query_string=params, headers=self._headers())
 
-    def post(self, path: str, body: Any = None):  # type: ignore[no-untyped-def]
+    def post(self, path: str, body: Any = None):
         return self.client.post(f"/api/v1{path}", json=body or {}, headers=self._headers())
 
 

@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def ingest(x, *texts: str, **author: str) -> list[int]:  # type: ignore[no-untyped-def]
+def ingest(x, *texts: str, **author: str) -> list[int]:
     """Mention the brand with each text, ingest, and return every stored mention id, in the
     inbox's order (the customer's time, then tweet id)."""
     for text in texts:

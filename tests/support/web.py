@@ -20,7 +20,7 @@ def csrf_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def sign_in(  # type: ignore[no-untyped-def]
+def sign_in(
     client: FlaskClient, number: str, password: str = PASSWORD, next_url: str | None = None
 ):
     """Sign in through the login form; the response to the form's POST."""
@@ -33,7 +33,7 @@ def sign_in(  # type: ignore[no-untyped-def]
     )
 
 
-def post_form(client, path: str, data: dict | None = None, page: str = "/supervise/"):  # type: ignore[no-untyped-def]
+def post_form(client, path: str, data: dict | None = None, page: str = "/supervise/"):
     """POST a form the way a browser does (English), with the CSRF token of `page`."""
     token = csrf_from(client.get(page).text)
     return client.post(

@@ -13,17 +13,17 @@ from tests.support.web import sign_in
 
 
 @pytest.fixture
-def login(client):  # type: ignore[no-untyped-def]
+def login(client):
     """Sign in through the login form: login("0427"); returns the page after the redirect."""
 
-    def do(number: str, password: str = PASSWORD, next_url: str | None = None):  # type: ignore[no-untyped-def]
+    def do(number: str, password: str = PASSWORD, next_url: str | None = None):
         return sign_in(client, number, password, next_url)
 
     return do
 
 
 @pytest.fixture
-def mentions(x):  # type: ignore[no-untyped-def]
+def mentions(x):
     """Ingest customer mentions from the sandbox: mentions("text", ...) -> their ids, in order."""
 
     def make(*texts: str, **author: str) -> list[int]:
@@ -38,7 +38,7 @@ def mentions(x):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
+def supervisor(make_employee, login):
     """Supervisor 0002, signed in."""
     employee = make_employee("0002", role="supervisor")
     login("0002")

@@ -14,17 +14,17 @@ from tests.support.web import csrf_from
 NEW_PASSWORD = "tram-lantern-87-quiet"
 
 
-def _post(client, path: str, data: dict, page: str = "/account"):  # type: ignore[no-untyped-def]
+def _post(client, path: str, data: dict, page: str = "/account"):
     token = csrf_from(client.get(page).text)
     return client.post(path, data={**data, "csrf_token": token})
 
 
-def _new_browser(app):  # type: ignore[no-untyped-def]
+def _new_browser(app):
     app.test_client_class = FreshContextClient
     return app.test_client()
 
 
-def _sign_in(client, number: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(client, number: str, password: str):
     page = client.get("/auth/login")
     form = {"number": number, "password": password, "csrf_token": csrf_from(page.text)}
     return client.post("/auth/login", data=form)

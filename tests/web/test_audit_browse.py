@@ -16,7 +16,7 @@ def _ids(html: str) -> list[int]:
     return [int(found) for found in re.findall(r'data-event-id="(\d+)"', html)]
 
 
-def test_filters_pages_and_escapes(app, client, login, make_employee):  # type: ignore[no-untyped-def]
+def test_filters_pages_and_escapes(app, client, login, make_employee):
     """Events come newest first, filter by number and action, page by cursor, text escaped."""
     make_employee("0900", role="supervisor")
     agent = db.session.get(Employee, make_employee("0427").id)
@@ -30,7 +30,7 @@ def test_filters_pages_and_escapes(app, client, login, make_employee):  # type: 
     ids = _ids(first.text)
     assert len(ids) == PAGE_SIZE and ids == sorted(ids, reverse=True)
     assert HOSTILE not in first.text and "&lt;script&gt;" in first.text
-    cursor = re.search(r"cursor=(\d+)", first.text).group(1)  # type: ignore[union-attr]
+    cursor = re.search(r"cursor=(\d+)", first.text).group(1)
     following = _ids(client.get(f"/supervise/audit?cursor={cursor}").text)
     assert following and max(following) < min(ids)
     mine = client.get("/supervise/audit?number=0427&action=mention.claimed")
@@ -39,7 +39,7 @@ def test_filters_pages_and_escapes(app, client, login, make_employee):  # type: 
     assert len(_ids(dismissed.text)) == 1
 
 
-def test_bad_filters_are_explained(app, client, login, make_employee):  # type: ignore[no-untyped-def]
+def test_bad_filters_are_explained(app, client, login, make_employee):
     """A malformed day, number or cursor re-renders the page with a message and a 400."""
     make_employee("0900", role="supervisor")
     assert login("0900").status_code == 302

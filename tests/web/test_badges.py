@@ -24,7 +24,7 @@ def set_language(number: str, language: str) -> None:
 
 
 @pytest.fixture
-def earned(app, make_employee):  # type: ignore[no-untyped-def]
+def earned(app, make_employee):
     """0427 earned first reply and a clean streak (50 clean replies); 0501 has no badge."""
     agent = make_employee("0427")
     make_employee("0501")
@@ -83,7 +83,7 @@ def test_employees_page_marks_numbers_with_one_badge_query(client, login, earned
         make_employee(f"06{n:02d}")
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args):
         statements.append(statement)
 
     set_language("0900", "en")

@@ -32,7 +32,7 @@ def limited(app: Flask, environ: dict[str, str]) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-def _sign_in(client, number: str, password: str, address: str = "198.51.100.7"):  # type: ignore[no-untyped-def]
+def _sign_in(client, number: str, password: str, address: str = "198.51.100.7"):
     page = client.get("/auth/login", environ_base={"REMOTE_ADDR": address})
     form = {"number": number, "password": password, "csrf_token": csrf_from(page.text)}
     return client.post("/auth/login", data=form, environ_base={"REMOTE_ADDR": address})

@@ -17,7 +17,7 @@ HOSTILE = '<img src=x onerror=alert(1)>"'
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
 
-def post_form(client, path: str, data: dict | None = None):  # type: ignore[no-untyped-def]
+def post_form(client, path: str, data: dict | None = None):
     """POST a form the way a browser does, with the CSRF token of the canned replies page."""
     token = csrf_from(client.get(PAGE).text)
     return client.post(path, data={**(data or {}), "csrf_token": token}, headers=EN)

@@ -17,7 +17,7 @@ PERIOD = {"from": "2026-11-01", "to": "2026-12-01"}
 
 
 @pytest.fixture
-def supervisor(client, login, desk):  # type: ignore[no-untyped-def]  # noqa: F811
+def supervisor(client, login, desk):  # noqa: F811
     """The desk's supervisor 0900, signed in, in English."""
     db.session.execute(sa.update(Employee).where(Employee.number == "0900").values(language="en"))
     db.session.commit()

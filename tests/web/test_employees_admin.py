@@ -16,7 +16,7 @@ EN = {"Accept-Language": "en"}
 CONFIRM = {"confirm": "y"}  # the suspend form's required tick
 
 
-def post_form(client, path: str, data: dict | None = None):  # type: ignore[no-untyped-def]
+def post_form(client, path: str, data: dict | None = None):
     """POST a form the way a browser does, with the CSRF token of the employees page."""
     token = csrf_from(client.get(PAGE).text)
     return client.post(path, data={**(data or {}), "csrf_token": token}, headers=EN)
@@ -31,7 +31,7 @@ def stored(number: str) -> Employee:
 
 
 @pytest.fixture
-def admin(make_employee, login):  # type: ignore[no-untyped-def]
+def admin(make_employee, login):
     """Admin 0001, signed in."""
     employee = make_employee("0001", role="admin")
     login("0001")
@@ -39,7 +39,7 @@ def admin(make_employee, login):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
+def supervisor(make_employee, login):
     """Supervisor 0002 (with admin 0001 on the desk), signed in."""
     make_employee("0001", role="admin")
     employee = make_employee("0002", role="supervisor")

@@ -12,7 +12,7 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
 
-def reloaded(model, row_id):  # type: ignore[no-untyped-def]
+def reloaded(model, row_id):
     db.session.expire_all()
     return db.session.get(model, row_id)
 

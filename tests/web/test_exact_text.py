@@ -34,7 +34,7 @@ TEXTS = [
 NAMES = ["Ｈａｎａｋｏ　田中？", "e\u0301mile \u202ename", "ﾀﾅｶ ﾊﾅｺ", "  spaced  "]
 
 
-def _ingest_corpus(x) -> dict[int, tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def _ingest_corpus(x) -> dict[int, tuple[str, str, str]]:
     """Post TEXTS through the sandbox and ingest them; {tweet id: (text, username, name)}."""
     sent = {}
     for i, text in enumerate(TEXTS):

@@ -48,7 +48,7 @@ def test_safe_cell_leaves_harmless_cells_alone():
         assert export.safe_cell(value) == value
 
 
-def read_csv(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def read_csv(response) -> list[dict[str, str]]:
     """The rows of an export, decoded as Excel would (UTF-8 after the BOM)."""
     text = response.get_data().decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text, newline="")))
@@ -60,7 +60,7 @@ def undo(cell: str, original: str) -> str:
 
 
 @pytest.fixture
-def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
+def supervisor(make_employee, login):
     """Supervisor 0900, signed in."""
     employee = make_employee("0900", role="supervisor")
     login("0900")

@@ -16,7 +16,7 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def agent(make_employee, login):  # type: ignore[no-untyped-def]
+def agent(make_employee, login):
     """Agent 0427, signed in."""
     employee = make_employee("0427")
     login("0427")
@@ -27,7 +27,7 @@ def row_ids(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'data-mention-id="(\d+)"', html)]
 
 
-def post_form(client, path: str, data: dict | None = None, lang: str = "en"):  # type: ignore[no-untyped-def]
+def post_form(client, path: str, data: dict | None = None, lang: str = "en"):
     """POST a form on `path`'s page the way a browser does, with its CSRF token."""
     token = csrf_from(client.get(path.rsplit("/", 1)[0] if "/mentions/" in path else "/").text)
     return client.post(

@@ -21,7 +21,7 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
+def supervisor(make_employee, login):
     """A signed-in supervisor."""
     employee = make_employee("0900", role="supervisor")
     login("0900")
@@ -29,7 +29,7 @@ def supervisor(make_employee, login):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def desk(mentions):  # type: ignore[no-untyped-def]
+def desk(mentions):
     """Eight mentions in the last hours: six about an app crash (#障害), one hostile term and
     hashtag, one formula-like hashtag."""
     ids = mentions(
@@ -48,7 +48,7 @@ def desk(mentions):  # type: ignore[no-untyped-def]
     return ids
 
 
-def rows_of(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def rows_of(response) -> list[dict[str, str]]:
     body = response.get_data(as_text=True)
     assert body.startswith(BOM)
     return list(csv.DictReader(io.StringIO(body[1:], newline="")))

@@ -60,7 +60,7 @@ class Desk:
         self.csrf = csrf_from(self.browser.get("/account").text)
         self.token = employees.create_token(employee)
 
-    def form(self, path: str, data: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    def form(self, path: str, data: dict[str, Any] | None = None):
         """POST a web form with this session's CSRF token, in English."""
         return self.browser.post(
             path,
@@ -68,10 +68,10 @@ class Desk:
             headers={"Accept-Language": "en"},
         )
 
-    def page(self, path: str):  # type: ignore[no-untyped-def]
+    def page(self, path: str):
         return self.browser.get(path, headers={"Accept-Language": "en"})
 
-    def api(self, method: str, path: str, body: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None):
         """An API call with this employee's bearer token (and no cookies)."""
         client = self.app.test_client()
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -81,7 +81,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(app: Flask, client: FlaskClient):  # type: ignore[no-untyped-def]
+def desk(app: Flask, client: FlaskClient):
     """desk("0428", "agent"): a new employee signed in on the web and holding an API token.
 
     `client` is asked for so every test client gets its own app context per request.
@@ -94,7 +94,7 @@ def desk(app: Flask, client: FlaskClient):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def claimed(app: Flask, desk, mentions):  # type: ignore[no-untyped-def]
+def claimed(app: Flask, desk, mentions):
     """A mention claimed by agent 0427: (its id, 0427's desk)."""
     holder = desk(HOLDER, "agent")
     (mention_id,) = mentions("My order has not arrived.")
@@ -102,14 +102,14 @@ def claimed(app: Flask, desk, mentions):  # type: ignore[no-untyped-def]
     return mention_id, holder
 
 
-def refused_on_web(response, status: int, explanation: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def refused_on_web(response, status: int, explanation: str | None = None) -> None:
     """The page refuses with `status` and, for a mention page, explains why."""
     assert response.status_code == status, response.status_code
     if explanation is not None:
         assert explanation in response.text
 
 
-def refused_by_api(response, status: int, code: str, **extra: Any) -> None:  # type: ignore[no-untyped-def]
+def refused_by_api(response, status: int, code: str, **extra: Any) -> None:
     """The API refuses with `status` and the error `code` (and any extra fields)."""
     assert response.status_code == status, response.get_data(as_text=True)
     error = response.get_json()["error"]
@@ -132,7 +132,7 @@ def claim_of(mention_id: int) -> tuple[str | None, object]:
 
 
 @pytest.mark.parametrize("role", ["trainee", "agent"])
-def test_nobody_releases_another_agents_claim(app, desk, claimed, role):  # type: ignore[no-untyped-def]
+def test_nobody_releases_another_agents_claim(app, desk, claimed, role):
     """Releasing 0427's claim as someone else is 403 not_yours on the web and the API."""
     mention_id, _holder = claimed
     other = desk("0428", role)
@@ -147,7 +147,7 @@ def test_nobody_releases_another_agents_claim(app, desk, claimed, role):  # type
     assert claim_of(mention_id)[0] == HOLDER
 
 
-def test_a_supervisor_releases_anyones_claim(app, desk, claimed):  # type: ignore[no-untyped-def]
+def test_a_supervisor_releases_anyones_claim(app, desk, claimed):
     """The one exception: a supervisor may drop an agent's claim."""
     mention_id, _holder = claimed
     supervisor = desk("0002", "supervisor")
@@ -157,7 +157,7 @@ def test_a_supervisor_releases_anyones_claim(app, desk, claimed):  # type: ignor
 
 
 @pytest.mark.parametrize("role", ["trainee", "agent"])
-def test_nobody_takes_over_another_agents_claim(app, desk, claimed, role):  # type: ignore[no-untyped-def]
+def test_nobody_takes_over_another_agents_claim(app, desk, claimed, role):
     """Claiming 0427's mention is 409 already_claimed naming 0427; the claim stays as it was."""
     mention_id, _holder = claimed
     other = desk("0428", role)
@@ -177,7 +177,7 @@ def test_nobody_takes_over_another_agents_claim(app, desk, claimed, role):  # ty
 
 
 @pytest.mark.parametrize("role", ["trainee", "agent"])
-def test_nobody_replies_on_another_agents_claim(app, desk, claimed, role):  # type: ignore[no-untyped-def]
+def test_nobody_replies_on_another_agents_claim(app, desk, claimed, role):
     """A reply (a trainee's pending one too) on 0427's claim is 409; no reply, no job."""
     mention_id, holder = claimed
     other = desk("0428", role)
@@ -199,7 +199,7 @@ def test_nobody_replies_on_another_agents_claim(app, desk, claimed, role):  # ty
     assert answer.status_code == 202, answer.get_json()
 
 
-def test_nobody_dismisses_another_agents_claim(app, desk, claimed):  # type: ignore[no-untyped-def]
+def test_nobody_dismisses_another_agents_claim(app, desk, claimed):
     """Dismissing 0427's claim is 409 for an agent, 403 for a trainee (who never dismisses)."""
     mention_id, _holder = claimed
     agent, trainee = desk("0428", "agent"), desk("0201", "trainee")
@@ -218,9 +218,7 @@ def test_nobody_dismisses_another_agents_claim(app, desk, claimed):  # type: ign
     unchanged(app, before)
 
 
-def test_anyone_may_raise_another_agents_claim_to_supervisors_without_taking_it(  # type: ignore[no-untyped-def]
-    app, desk, claimed
-):
+def test_anyone_may_raise_another_agents_claim_to_supervisors_without_taking_it(app, desk, claimed):
     """By design: an escalation is a flag for supervisors, open to anyone who sees a problem.
 
     It takes nothing from the holder: 0427 keeps the claim, its expiry and the reply box.
@@ -241,7 +239,7 @@ def test_anyone_may_raise_another_agents_claim_to_supervisors_without_taking_it(
     assert raised.raised_by_id == other.employee.id
 
 
-def test_reading_a_claimed_mention_neither_takes_nor_extends_the_claim(app, desk, claimed):  # type: ignore[no-untyped-def]
+def test_reading_a_claimed_mention_neither_takes_nor_extends_the_claim(app, desk, claimed):
     """Another agent sees the mention and who holds it; the claim is left exactly as it was."""
     mention_id, _holder = claimed
     other = desk("0428", "agent")
@@ -256,7 +254,7 @@ def test_reading_a_claimed_mention_neither_takes_nor_extends_the_claim(app, desk
 
 
 @pytest.fixture
-def pending(app: Flask, desk, mentions):  # type: ignore[no-untyped-def]
+def pending(app: Flask, desk, mentions):
     """Trainee 0201's reply waiting for approval: (its id, 0201's desk)."""
     author = desk("0201", "trainee")
     (mention_id,) = mentions("Is the shop open on Sunday?")
@@ -266,7 +264,7 @@ def pending(app: Flask, desk, mentions):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("who", ["author", "other trainee", "agent"])
-def test_only_supervisors_approve_or_reject_a_trainees_reply(app, desk, pending, who):  # type: ignore[no-untyped-def]
+def test_only_supervisors_approve_or_reject_a_trainees_reply(app, desk, pending, who):
     """Its author, another trainee and an agent get 403 approving or rejecting it, anywhere."""
     reply_id, author = pending
     actor = {
@@ -289,7 +287,7 @@ def test_only_supervisors_approve_or_reject_a_trainees_reply(app, desk, pending,
     assert reply.approved_by_id is None and reply.last_error is None  # no notes written
 
 
-def test_a_trainee_promoted_to_supervisor_does_not_approve_their_own_reply(app, desk, pending):  # type: ignore[no-untyped-def]
+def test_a_trainee_promoted_to_supervisor_does_not_approve_their_own_reply(app, desk, pending):
     """Approval is a second pair of eyes: the author is refused (403 own_reply), others not."""
     reply_id, author = pending
     employees.set_role(author.employee, "supervisor", actor=None)
@@ -306,7 +304,7 @@ def test_a_trainee_promoted_to_supervisor_does_not_approve_their_own_reply(app, 
     assert approved.status_code == 200 and approved.get_json()["reply"]["status"] == "queued"
 
 
-def test_a_supervisors_rejection_note_cannot_be_rewritten_by_anyone(app, desk, pending):  # type: ignore[no-untyped-def]
+def test_a_supervisors_rejection_note_cannot_be_rewritten_by_anyone(app, desk, pending):
     """Once rejected with a note, a second reject (even a supervisor's) is 409; the note stays."""
     reply_id, author = pending
     supervisor = desk("0002", "supervisor")
@@ -325,7 +323,7 @@ def test_a_supervisors_rejection_note_cannot_be_rewritten_by_anyone(app, desk, p
     unchanged(app, before)
 
 
-def test_nobody_lists_or_revokes_another_employees_tokens(app, desk):  # type: ignore[no-untyped-def]
+def test_nobody_lists_or_revokes_another_employees_tokens(app, desk):
     """An agent's or a supervisor's try at 0427's tokens is refused; the token keeps working."""
     owner = desk(HOLDER, "agent")
     token_id = db.session.get(Employee, owner.employee.id).tokens[0].id

@@ -13,7 +13,7 @@ from tests.support.web import csrf_from
 TOO_BIG = ["9223372036854775808", "99999999999999999999999"]  # 2**63, and far past it
 
 
-def _id_rules(app):  # type: ignore[no-untyped-def]
+def _id_rules(app):
     """(method, rule) for every route with a whole-number argument, but HEAD and OPTIONS."""
     return sorted(
         (method, rule.rule)

@@ -30,7 +30,7 @@ def counted(app: Flask) -> Iterator[list[str]]:
     """Every statement the app's engine runs inside the block, transaction control aside."""
     seen: list[str] = []
 
-    def listen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def listen(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
             seen.append(statement)
 
@@ -47,11 +47,11 @@ def statements(app: Flask, request: Callable[[], object]) -> int:
     db.session.remove()  # nothing cached from the set-up
     with counted(app) as seen:
         response = request()
-    assert response.status_code == 200, response.status_code  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.status_code
     return len(seen)
 
 
-def _desk(count: int, mentions, make_employee) -> list[int]:  # type: ignore[no-untyped-def]
+def _desk(count: int, mentions, make_employee) -> list[int]:
     """`count` mentions by different customers, some claimed, replied to and escalated."""
     ids: list[int] = []
     for n in range(count):
@@ -67,7 +67,7 @@ def _desk(count: int, mentions, make_employee) -> list[int]:  # type: ignore[no-
 
 
 @pytest.fixture
-def desk(app, client, login, mentions, make_employee):  # type: ignore[no-untyped-def]
+def desk(app, client, login, mentions, make_employee):
     """A supervisor signed in on a desk of `rows` mentions: desk(rows) -> mention ids."""
     make_employee("0900", role="supervisor")
 
@@ -79,7 +79,7 @@ def desk(app, client, login, mentions, make_employee):  # type: ignore[no-untype
     return build
 
 
-def _pages(client, api, mention_id: int) -> dict[str, Callable[[], object]]:  # type: ignore[no-untyped-def]
+def _pages(client, api, mention_id: int) -> dict[str, Callable[[], object]]:
     return {
         "inbox": lambda: client.get("/inbox?status=all"),
         "mention": lambda: client.get(f"/mentions/{mention_id}"),
@@ -92,7 +92,7 @@ def _pages(client, api, mention_id: int) -> dict[str, Callable[[], object]]:  # 
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_each_page_runs_its_fixed_number_of_statements(app, client, desk, api_as, rows):  # type: ignore[no-untyped-def]
+def test_each_page_runs_its_fixed_number_of_statements(app, client, desk, api_as, rows):
     """Every page in the load mix runs exactly its bound, whether 5 or 50 mentions are listed."""
     ids = desk(rows)
     api = api_as("0901", role="agent")

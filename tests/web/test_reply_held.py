@@ -11,7 +11,7 @@ from helpdesk.services import escalation, replies
 from tests.support.app import run_jobs
 
 
-def held_reply(app, x, mention_id, author, approver=None):  # type: ignore[no-untyped-def]
+def held_reply(app, x, mention_id, author, approver=None):
     """A reply that met X's 429 through the real worker; the desk's HH:MM of its reset."""
     x.fault(status=429, count=1, path="/2/tweets", method="POST")
     reply = replies.create_reply(mention_id, author, "We will check your order.")

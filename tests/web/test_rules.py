@@ -15,7 +15,7 @@ HOSTILE = '<img src=x onerror=alert(1)>"'
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
 
-def post_form(client, path: str, data: dict, headers: dict = EN):  # type: ignore[no-untyped-def]
+def post_form(client, path: str, data: dict, headers: dict = EN):
     """POST a form the way a browser does, with the rules page's CSRF token."""
     token = csrf_from(client.get(PAGE).text)
     return client.post(path, data={**data, "csrf_token": token}, headers=headers)

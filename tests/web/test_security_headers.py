@@ -6,7 +6,7 @@ from tests.support.app import PASSWORD
 from tests.support.web import csrf_from
 
 
-def sign_in(client, number: str, base_url: str):  # type: ignore[no-untyped-def]
+def sign_in(client, number: str, base_url: str):
     page = client.get("/auth/login", base_url=base_url)
     return client.post(
         "/auth/login",

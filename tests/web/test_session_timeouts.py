@@ -7,7 +7,7 @@ import time
 from tests.support.app import changed_settings
 
 
-def _age_session(client, **seconds_ago: int) -> None:  # type: ignore[no-untyped-def]
+def _age_session(client, **seconds_ago: int) -> None:
     """Move the signed session's clocks back (the server signs the cookie again)."""
     with client.session_transaction() as session:
         for key, ago in seconds_ago.items():

@@ -15,7 +15,7 @@ TRANSLATIONS = ROOT / "helpdesk" / "translations"
 LANGUAGES = ("ja", "en")
 
 
-def catalog(lang: str):  # type: ignore[no-untyped-def]
+def catalog(lang: str):
     with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
         return read_po(f, locale=lang)
 

@@ -8,7 +8,7 @@ import requests
 from helpdesk.x.errors import XMalformed
 
 
-def get_users(sandbox, ids: str | None) -> requests.Response:  # type: ignore[no-untyped-def]
+def get_users(sandbox, ids: str | None) -> requests.Response:
     """A raw GET /2/users with the app's bearer token."""
     params = {"ids": ids} if ids is not None else {}
     auth = {"Authorization": "Bearer test-bearer"}

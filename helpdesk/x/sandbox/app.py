@@ -86,7 +86,7 @@ def create_sandbox_app(
     app.register_blueprint(x_api)
     app.register_blueprint(control)
     app.register_error_handler(HTTPException, _http_error)
-    app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)
     return app
 
 
