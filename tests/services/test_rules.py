@@ -275,6 +275,7 @@ def test_rules_are_read_once_per_request_or_job(app, supervisor):
     # per row); the next request or job reads the new token and reloads.
     app.extensions["redis"].set(rules.VERSION_KEY, "changed-by-another-process")
     assert all(rules.current_rules() is first for _ in range(500))
+    db.session.commit()  # end this context's read (SQLite's single writer) before the next one
     with app.app_context():
         assert rules.current_rules() is not first
     rules.add_guideline_rule("banned_term", "project egret", "block", actor=supervisor)
