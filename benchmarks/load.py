@@ -12,7 +12,7 @@ second database in the same run and prints the p95 ratios (first / second).
 Claims and replies are real: each reply is committed `queued` and its post_reply job is
 enqueued in Redis, but no RQ worker runs, so replies stay queued and nothing reaches X.
 Setup adds the mentions the agents reply to (--reply-pool, created now through the ingest
-upsert) and nothing else; the seeded employees sign in with benchmarks/seed.py's password.
+upsert) and nothing else; the seeded employees sign in with benchmarks/seed/'s password.
 
     python benchmarks/load.py --database-url URL [--compare URL2] [--web-workers 4]
         [--agents 50] [--supervisors 5] [--duration 60] [--max-requests 50000]

@@ -1,6 +1,6 @@
 """Benchmark: peak RSS of a web worker, a CSV export and an RQ worker as the data grows.
 
-For each database given (seeded by benchmarks/seed.py, e.g. 10k, 100k and 1M mentions):
+For each database given (seeded by benchmarks/seed/, e.g. 10k, 100k and 1M mentions):
 
 - web: one gunicorn worker process; a seeded supervisor signs in and loads the inbox,
   the supervisors' desk and the coverage page; the worker's peak RSS;
@@ -36,7 +36,7 @@ import sqlalchemy as sa  # noqa: E402
 from benchmarks import harness  # noqa: E402
 from tests.chaos.cluster import children  # noqa: E402
 
-SEED_PASSWORD = "seeded desk password 2026"  # noqa: S105 - benchmarks/seed.py's logins
+SEED_PASSWORD = "seeded desk password 2026"  # noqa: S105 - benchmarks/seed/'s logins
 PAGES = ("/inbox", "/supervise/", "/supervise/coverage")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -87,7 +87,7 @@ def supervisor_number(url: str) -> tuple[str, int]:
         mentions = conn.scalar(sa.text("SELECT count(*) FROM mentions"))
     engine.dispose()
     if number is None:
-        raise SystemExit(f"{url}: no supervisor; seed it with benchmarks/seed.py first")
+        raise SystemExit(f"{url}: no supervisor; seed it with benchmarks/seed/ first")
     return str(number), int(mentions)
 
 

@@ -54,6 +54,9 @@ def create_app(
     web.init_app(app)
     _register_blueprints(app)
     auth.init_app(app)
+    from helpdesk.web import presence
+
+    presence.register(app)
     return app
 
 
@@ -61,7 +64,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     from helpdesk import redis_store
     from helpdesk.database import configure_engine
     from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
-    from helpdesk.services import x_status
+    from helpdesk.services import costs, x_status
     from helpdesk.x.client import XClient
 
     db.init_app(app)
@@ -76,7 +79,9 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.extensions["x_client"] = XClient.from_settings(settings, observer=x_status.record)
+    app.extensions["x_client"] = XClient.from_settings(
+        settings, observer=x_status.record, counter=costs.count_call
+    )
 
 
 def _limiter_storage_uri(redis_conn) -> str:

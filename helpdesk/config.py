@@ -33,6 +33,7 @@ class Settings:
     x_access_token_secret: str | None = field(metadata={"env": "X_ACCESS_TOKEN_SECRET"}, repr=False)
     x_timeout_seconds: float = field(metadata={"env": "HELPDESK_X_TIMEOUT_SECONDS"})
     ingest_interval_seconds: int = field(metadata={"env": "HELPDESK_INGEST_INTERVAL_SECONDS"})
+    dm_ingest_interval_seconds: int = field(metadata={"env": "HELPDESK_DM_INGEST_INTERVAL_SECONDS"})
     sla_normal_seconds: int = field(metadata={"env": "HELPDESK_SLA_NORMAL_SECONDS"})
     sla_high_seconds: int = field(metadata={"env": "HELPDESK_SLA_HIGH_SECONDS"})
     claim_ttl_seconds: int = field(metadata={"env": "HELPDESK_CLAIM_TTL_SECONDS"})
@@ -42,6 +43,11 @@ class Settings:
     posting_grace_seconds: int = field(metadata={"env": "HELPDESK_POSTING_GRACE_SECONDS"})
     outbox_sweep_seconds: int = field(metadata={"env": "HELPDESK_OUTBOX_SWEEP_SECONDS"})
     outbox_requeue_seconds: int = field(metadata={"env": "HELPDESK_OUTBOX_REQUEUE_SECONDS"})
+    sla_sweep_seconds: int = field(metadata={"env": "HELPDESK_SLA_SWEEP_SECONDS"})
+    badges_interval_seconds: int = field(metadata={"env": "HELPDESK_BADGES_INTERVAL_SECONDS"})
+    rollups_interval_seconds: int = field(metadata={"env": "HELPDESK_ROLLUPS_INTERVAL_SECONDS"})
+    routing_interval_seconds: int = field(metadata={"env": "HELPDESK_ROUTING_INTERVAL_SECONDS"})
+    auto_idle_seconds: int = field(metadata={"env": "HELPDESK_AUTO_IDLE_SECONDS"})
     mentions_window: int = field(metadata={"env": "HELPDESK_MENTIONS_WINDOW"})
     trusted_proxies: int = field(metadata={"env": "HELPDESK_TRUSTED_PROXIES"})
     session_idle_minutes: int = field(metadata={"env": "HELPDESK_SESSION_IDLE_MINUTES"})
@@ -66,6 +72,8 @@ DEFAULTS: dict[str, str] = {
     "HELPDESK_INSTANCE": "instance",
     "HELPDESK_X_TIMEOUT_SECONDS": "10",
     "HELPDESK_INGEST_INTERVAL_SECONDS": "15",
+    # X allows 15 DM event reads per 15 minutes: one a minute stays inside it.
+    "HELPDESK_DM_INGEST_INTERVAL_SECONDS": "60",
     "HELPDESK_SLA_NORMAL_SECONDS": "3600",
     "HELPDESK_SLA_HIGH_SECONDS": "900",
     "HELPDESK_CLAIM_TTL_SECONDS": "600",
@@ -75,6 +83,11 @@ DEFAULTS: dict[str, str] = {
     "HELPDESK_POSTING_GRACE_SECONDS": "60",
     "HELPDESK_OUTBOX_SWEEP_SECONDS": "30",
     "HELPDESK_OUTBOX_REQUEUE_SECONDS": "30",
+    "HELPDESK_SLA_SWEEP_SECONDS": "60",
+    "HELPDESK_BADGES_INTERVAL_SECONDS": "3600",
+    "HELPDESK_ROLLUPS_INTERVAL_SECONDS": "60",
+    "HELPDESK_ROUTING_INTERVAL_SECONDS": "10",
+    "HELPDESK_AUTO_IDLE_SECONDS": "300",
     "HELPDESK_MENTIONS_WINDOW": "800",
     "HELPDESK_TRUSTED_PROXIES": "0",
     "HELPDESK_SESSION_IDLE_MINUTES": "30",
@@ -169,9 +182,48 @@ def needs_instance(environ: Mapping[str, str] | None = None) -> bool:
     return not all(env.get(name) for name in KEPT_IN_INSTANCE)
 
 
+@dataclass(frozen=True)
+class Intervals:
+    """How often `rq cron` enqueues each periodic job, in seconds."""
+
+    ingest: int
+    outbox_sweep: int
+    sla_sweep: int
+    badges: int
+    rollups: int
+    routing: int
+    dm_ingest: int
+
+
+def load_intervals(environ: Mapping[str, str] | None = None) -> Intervals:
+    """Read and validate the scheduler's intervals alone: `rq cron` needs no database, key or
+    instance folder. Raises ConfigError naming the first bad one."""
+    env = _with_defaults(environ)
+    return Intervals(
+        *(
+            _positive_int(name, env[name])
+            for name in (
+                "HELPDESK_INGEST_INTERVAL_SECONDS",
+                "HELPDESK_OUTBOX_SWEEP_SECONDS",
+                "HELPDESK_SLA_SWEEP_SECONDS",
+                "HELPDESK_BADGES_INTERVAL_SECONDS",
+                "HELPDESK_ROLLUPS_INTERVAL_SECONDS",
+                "HELPDESK_ROUTING_INTERVAL_SECONDS",
+                "HELPDESK_DM_INGEST_INTERVAL_SECONDS",
+            )
+        )
+    )
+
+
+def _with_defaults(environ: Mapping[str, str] | None) -> dict[str, str]:
+    """The environment over the defaults; an empty variable counts as unset."""
+    return {**DEFAULTS, **{k: v for k, v in (environ or os.environ).items() if v != ""}}
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raises ConfigError naming the first bad one."""
-    env = {**DEFAULTS, **{k: v for k, v in (environ or os.environ).items() if v != ""}}
+    env = _with_defaults(environ)
+    intervals = load_intervals(environ)
     instance = instance_folder(environ)
     if instance.exists() and not instance.is_dir():
         raise ConfigError(f"HELPDESK_INSTANCE must be a folder, {instance} is a file")
@@ -209,9 +261,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         x_timeout_seconds=_positive_float(
             "HELPDESK_X_TIMEOUT_SECONDS", env["HELPDESK_X_TIMEOUT_SECONDS"]
         ),
-        ingest_interval_seconds=_positive_int(
-            "HELPDESK_INGEST_INTERVAL_SECONDS", env["HELPDESK_INGEST_INTERVAL_SECONDS"]
-        ),
+        ingest_interval_seconds=intervals.ingest,
+        dm_ingest_interval_seconds=intervals.dm_ingest,
         sla_normal_seconds=_positive_int(
             "HELPDESK_SLA_NORMAL_SECONDS", env["HELPDESK_SLA_NORMAL_SECONDS"]
         ),
@@ -229,11 +280,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         posting_grace_seconds=_positive_int(
             "HELPDESK_POSTING_GRACE_SECONDS", env["HELPDESK_POSTING_GRACE_SECONDS"]
         ),
-        outbox_sweep_seconds=_positive_int(
-            "HELPDESK_OUTBOX_SWEEP_SECONDS", env["HELPDESK_OUTBOX_SWEEP_SECONDS"]
-        ),
+        outbox_sweep_seconds=intervals.outbox_sweep,
         outbox_requeue_seconds=_positive_int(
             "HELPDESK_OUTBOX_REQUEUE_SECONDS", env["HELPDESK_OUTBOX_REQUEUE_SECONDS"]
+        ),
+        sla_sweep_seconds=intervals.sla_sweep,
+        badges_interval_seconds=intervals.badges,
+        rollups_interval_seconds=intervals.rollups,
+        routing_interval_seconds=intervals.routing,
+        auto_idle_seconds=_positive_int(
+            "HELPDESK_AUTO_IDLE_SECONDS", env["HELPDESK_AUTO_IDLE_SECONDS"]
         ),
         mentions_window=_positive_int("HELPDESK_MENTIONS_WINDOW", env["HELPDESK_MENTIONS_WINDOW"]),
         trusted_proxies=_proxy_count(env["HELPDESK_TRUSTED_PROXIES"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
 
@@ -15,6 +16,8 @@ INGEST = "ingest"
 OUTBOUND = "outbound"
 DEFAULT = "default"
 QUEUE_NAMES = (INGEST, OUTBOUND, DEFAULT)
+
+logger = logging.getLogger(__name__)
 
 
 def get_queue(name: str) -> Queue:
@@ -58,9 +61,23 @@ def enqueue_post_reply(reply_id: int, *, at: datetime | None = None) -> None:
                 # Running, or its worker died (kill -9 leaves it `started` until RQ's
                 # maintenance notices). Either way it will not pick this row up again.
                 options["job_id"] = f"{options['job_id']}-{uuid.uuid4().hex[:12]}"
+    # Only a race gets here (the id was taken again between our look and the retry). The
+    # reply stays `queued`, so the outbox sweep enqueues it again: say so, never silently.
+    logger.warning(
+        "reply %s: no post_reply job enqueued, job id %s still taken after 2 attempts; "
+        "the outbox sweep will enqueue it again",
+        reply_id,
+        options["job_id"],
+    )
 
 
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+_DROP_REMNANT = """
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HEXISTS', KEYS[1], 'data') == 0 then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 def _lost_from_queue(queue: Queue, job_id: str, status: JobStatus) -> bool:
@@ -74,6 +91,10 @@ def _existing_status(queue: Queue, job_id: str) -> JobStatus | None:
     try:
         job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
     except NoSuchJobError:
+        # Gone since RQ refused the id, or a remnant hash without the job's data (a worker
+        # writing a status after the job was deleted): nothing will run it, and a remnant
+        # would refuse this id forever, so it goes (atomically: never a job made meanwhile).
+        queue.connection.eval(_DROP_REMNANT, 1, Job.key_for(job_id))
         return None
     status = job.get_status(refresh=False)
     if status not in _WAITING and status is not JobStatus.STARTED:

@@ -65,8 +65,8 @@ def test_verify_with_a_wrong_signature_is_refused(runner, desk, tmp_path):  # no
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--from", "2026-13-01", "--to", "2026-12-01"], "from must be a date like 2026-11-01"),
-        (["--from", "2026-11-01", "--to", "soon"], "to must be a date like 2026-11-01"),
+        (["--from", "2026-13-01", "--to", "2026-12-01"], "from must be a date like 2026-01-31"),
+        (["--from", "2026-11-01", "--to", "soon"], "to must be a date like 2026-01-31"),
         (["--from", "2026-12-01", "--to", "2026-11-01"], "to must be after from"),
     ],
 )

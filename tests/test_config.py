@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from helpdesk.config import ConfigError, load_settings, setting_names
+from helpdesk.config import ConfigError, load_intervals, load_settings, setting_names
 
 
 def env(tmp_path, **values: str) -> dict[str, str]:
@@ -42,6 +46,9 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
         ("SECRET_KEY", "short", "at least 16"),
         ("HELPDESK_SIGNATURE", "^{name}", "HELPDESK_SIGNATURE"),
         ("HELPDESK_X_TIMEOUT_SECONDS", "0", "greater than 0"),
+        ("HELPDESK_SLA_SWEEP_SECONDS", "0", "HELPDESK_SLA_SWEEP_SECONDS must be greater than 0"),
+        ("HELPDESK_BADGES_INTERVAL_SECONDS", "hourly", "HELPDESK_BADGES_INTERVAL_SECONDS must"),
+        ("HELPDESK_OUTBOX_SWEEP_SECONDS", "1.5", "HELPDESK_OUTBOX_SWEEP_SECONDS must"),
     ],
 )
 def test_bad_settings_name_the_setting(tmp_path, name, value, expected):
@@ -82,3 +89,49 @@ def test_a_refused_url_is_not_repeated_with_its_password(tmp_path, name):
         load_settings({"HELPDESK_INSTANCE": str(tmp_path), name: "ftp://u:sekrit-pw@h:1/0"})
     assert name in str(refused.value) and "ftp://" in str(refused.value)
     assert "sekrit-pw" not in str(refused.value)
+
+
+def _cron_env(**values: str) -> dict[str, str]:
+    """The test's environment without any helpdesk setting, plus `values`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    return {**clean, **values}
+
+
+def test_the_schedule_follows_the_interval_settings():
+    """`rq cron` takes every interval from the settings (sweeps, badges, roll-ups, routing; the
+    roll-up of X's costs runs with the reports' roll-ups)."""
+    assert load_intervals({}) == load_intervals({"HELPDESK_SLA_SWEEP_SECONDS": "60"})
+    script = "from workers import cron; print([row[2] for row in cron.SCHEDULE])"
+    env = _cron_env(
+        HELPDESK_INGEST_INTERVAL_SECONDS="7",
+        HELPDESK_OUTBOX_SWEEP_SECONDS="11",
+        HELPDESK_SLA_SWEEP_SECONDS="13",
+        HELPDESK_BADGES_INTERVAL_SECONDS="17",
+        HELPDESK_ROLLUPS_INTERVAL_SECONDS="19",
+        HELPDESK_ROUTING_INTERVAL_SECONDS="23",
+        HELPDESK_DM_INGEST_INTERVAL_SECONDS="29",
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", script], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    # Listening's and X's costs' roll-ups are refreshed as often as coverage's (one setting).
+    assert done.stdout.split("\n")[-2] == "[7, 11, 13, 17, 19, 23, 19, 19, 29]"
+
+
+def test_a_bad_interval_stops_rq_cron_with_one_line(tmp_path):
+    """`rq cron workers/cron.py` with a bad interval exits 2 with one line naming the setting."""
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "rq.cli", "cron", "--url", "redis://127.0.0.1:1/0"]
+        + ["workers.cron"],
+        env=_cron_env(HELPDESK_SLA_SWEEP_SECONDS="0"),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "helpdesk cron: HELPDESK_SLA_SWEEP_SECONDS must be greater than 0, got 0"
+    )

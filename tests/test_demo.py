@@ -265,6 +265,13 @@ def test_demo_answers_a_customer_stops_cleanly_and_resumes(
     answers = [t for t in brand.json()["data"] if t["in_reply_to_tweet_id"] == tweet_id]
     assert len(answers) == 1, answers
     assert answers[0]["text"].endswith(" ^0101")
+    # What X costs: the demo's own calls (mentions read, the reply posted), priced.
+    spent = requests.get(
+        f"{demo.web}/api/v1/costs", params={"period": "7d"}, headers=demo.auth("0002"), timeout=10
+    ).json()
+    by_kind = {k["kind"]: k for k in spent["by_kind"]}
+    assert by_kind["owned_read"]["units"] >= 1 and by_kind["reply"]["units"] >= 1, spent
+    assert spent["today_usd"] > 0 and spent["month_to_date_usd"] >= spent["today_usd"], spent
 
     assert_stopped_cleanly(demo, ports)
 

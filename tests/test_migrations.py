@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -17,3 +19,21 @@ def test_migrated_schema_matches_the_models(app):
         context = MigrationContext.configure(conn, opts={"compare_type": compare_type})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_running_the_migrations_leaves_every_logger_on(app):
+    """Migrating in-process (the demo, the test session) keeps the app's loggers heard."""
+    from flask_migrate import upgrade
+
+    existing = logging.getLogger("helpdesk.queue")
+    upgrade()
+    assert not existing.disabled
+    heard: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: heard.append(record.getMessage())
+    existing.addHandler(handler)
+    try:
+        existing.warning("still heard")
+    finally:
+        existing.removeHandler(handler)
+    assert heard == ["still heard"]

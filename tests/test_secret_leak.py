@@ -446,6 +446,10 @@ def _collect_error_handler(app: Flask, x, result: Run) -> None:
 
 def _collect_database(result: Run) -> None:
     """Every value of every row of every table, by raw SQL."""
+    # The error handlers above ran in request contexts inside this test's one app context, so
+    # the session's read (the user, the routing mode) is still open; on SQLite every
+    # transaction takes the write lock (helpdesk/database.py), so end it before reading.
+    db.session.remove()
     tables = sa.inspect(db.engine).get_table_names()
     with db.engine.connect() as conn:
         for table in tables:

@@ -1,4 +1,4 @@
-"""benchmarks/seed.py on the test backend: 2,000 mentions, then the data and the services on it."""
+"""python -m benchmarks.seed on the test backend: 2,000 mentions, then the services on it."""
 
 from __future__ import annotations
 
@@ -16,21 +16,31 @@ from flask import Flask
 
 from helpdesk import create_app
 from helpdesk.extensions import db
-from helpdesk.models import AuditEvent, Mention, MentionStatus, Reply
+from helpdesk.models import (
+    AuditEvent,
+    ListeningDay,
+    Mention,
+    MentionStatus,
+    Reply,
+    RollupCount,
+)
 from helpdesk.services import audit, coverage, inbox
 from helpdesk.x.sandbox.state import EPOCH_MS
 from tests.support.backends import scratch_database
 
-SEED = Path(__file__).resolve().parent.parent / "benchmarks" / "seed.py"
+ROOT = Path(__file__).resolve().parent.parent
 MENTIONS = 2000
 UNTIL = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
 
 def _run_seed(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, str(SEED), "--mentions", str(MENTIONS), "--database-url", url]
+    argv = [sys.executable, "-m", "benchmarks.seed", "--mentions", str(MENTIONS)]
+    argv += ["--database-url", url]
     argv += ["--until", UNTIL.isoformat(), "--ingest-every", "3600", *extra]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.run(argv, capture_output=True, text=True, timeout=180, env=env, check=False)
+    return subprocess.run(
+        argv, capture_output=True, text=True, timeout=180, env=env, cwd=ROOT, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +194,32 @@ def test_refuses_a_database_that_holds_data(seeded_app: Flask, scratch_url: str)
     result = _run_seed(scratch_url)
     assert result.returncode != 0
     assert "not empty" in result.stderr and "--reset" in result.stderr
+
+
+def test_the_seed_builds_the_rollups(seeded: str, seeded_app: Flask) -> None:
+    """After loading, the roll-ups hold every mention, and coverage read from them agrees with
+    the per-mention computation (counts equal, percentiles within 1%)."""
+    assert "roll-ups built" in seeded
+    assert db.session.scalar(sa.select(sa.func.sum(RollupCount.mentions))) == MENTIONS
+    for days in (30, 365):
+        start = UNTIL - timedelta(days=days)
+        exact = coverage.coverage_exact(start, UNTIL, "Asia/Tokyo", now=UNTIL)
+        rolled = coverage.coverage(start, UNTIL, "Asia/Tokyo", now=UNTIL)
+        for key in ("total", "answered", "dismissed", "open", "within_sla", "per_hour"):
+            assert rolled[key] == exact[key], key
+        for key in ("median_first_response_seconds", "p90_first_response_seconds"):
+            assert rolled[key] == pytest.approx(exact[key], rel=0.01), key
+
+
+def test_the_seed_builds_listenings_rollups(seeded: str, seeded_app: Flask) -> None:
+    """After loading, listening's roll-ups count every mention, and the listening figures read
+    from them equal those computed from every text."""
+    from helpdesk.services import listening
+
+    assert "listening roll-ups built" in seeded
+    mentions = sa.select(sa.func.sum(ListeningDay.count)).where(ListeningDay.kind == "mentions")
+    assert db.session.scalar(mentions) == MENTIONS
+    start = UNTIL - timedelta(days=30)
+    exact = listening.listening_exact(start, UNTIL, "Asia/Tokyo", now=UNTIL)
+    assert exact["top_terms"] and exact["total"] > 0
+    assert listening.listening(start, UNTIL, "Asia/Tokyo", now=UNTIL) == exact

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
+import sys
 
 import rq.cron
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from helpdesk.config import ConfigError, load_intervals
 from workers import jobs
 
 
@@ -23,16 +24,25 @@ class _JSONQueue(Queue):
 # would pickle; our workers only read JSON (pickle from Redis is code execution).
 rq.cron.Queue = _JSONQueue
 
-INGEST_INTERVAL = int(os.environ.get("HELPDESK_INGEST_INTERVAL_SECONDS") or 15)
-OUTBOX_SWEEP_INTERVAL = int(os.environ.get("HELPDESK_OUTBOX_SWEEP_SECONDS") or 30)
-SLA_SWEEP_INTERVAL = 60
+# `rq cron` imports this file as its configuration: the intervals are read here, with the
+# same validation as create_app's, and a bad one stops the scheduler with one line.
+try:
+    INTERVALS = load_intervals()
+except ConfigError as exc:
+    print(f"helpdesk cron: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 SCHEDULE = (
     # (job, queue, interval seconds, job timeout seconds)
-    (jobs.ingest_mentions, "ingest", INGEST_INTERVAL, 600),
-    (jobs.sweep_outbox, "default", OUTBOX_SWEEP_INTERVAL, 300),
-    (jobs.sweep_sla, "default", SLA_SWEEP_INTERVAL, 300),
-    (jobs.compute_badges, "default", 3600, 600),
+    (jobs.ingest_mentions, "ingest", INTERVALS.ingest, 600),
+    (jobs.sweep_outbox, "default", INTERVALS.outbox_sweep, 300),
+    (jobs.sweep_sla, "default", INTERVALS.sla_sweep, 300),
+    (jobs.compute_badges, "default", INTERVALS.badges, 600),
+    (jobs.refresh_rollups, "default", INTERVALS.rollups, 600),  # reports: live past the watermark
+    (jobs.route_waiting, "default", INTERVALS.routing, 120),  # auto mode: assign, hand back
+    (jobs.rollup_x_usage, "default", INTERVALS.rollups, 300),  # what X costs, per UTC day
+    (jobs.refresh_listening, "default", INTERVALS.rollups, 1800),  # first run tokenises all
+    (jobs.ingest_dms, "ingest", INTERVALS.dm_ingest, 600),  # X: 15 DM reads per 15 minutes
 )
 
 for func, queue_name, interval, timeout in SCHEDULE:

@@ -6,7 +6,17 @@ from datetime import datetime
 
 from helpdesk import queue
 from helpdesk.models.types import utcnow
-from helpdesk.services import badges, escalation, ingest, outbox
+from helpdesk.services import (
+    auto_routing,
+    badges,
+    costs,
+    dms,
+    escalation,
+    ingest,
+    listening_rollups,
+    outbox,
+    rollups,
+)
 
 
 def ingest_mentions(account_id: int | None = None) -> dict[str, object]:
@@ -16,6 +26,11 @@ def ingest_mentions(account_id: int | None = None) -> dict[str, object]:
         # Never sleep in a worker: the next pass is scheduled for X's reset time.
         queue.enqueue_ingest(account_id, at=datetime.fromisoformat(summary.retry_at))
     return summary.as_dict()
+
+
+def ingest_dms(account_id: int | None = None) -> dict[str, object]:
+    """One DM poll for the brand account (within X's 15 reads per 15 minutes)."""
+    return dms.ingest_dms(account_id).as_dict()
 
 
 def post_reply(reply_id: int) -> dict[str, object]:
@@ -36,3 +51,23 @@ def sweep_sla() -> dict[str, int]:
 def compute_badges() -> dict[str, int]:
     """Derive every responder's badges from the audit log (idempotent: a rerun adds nothing)."""
     return badges.compute_badges(utcnow())
+
+
+def refresh_rollups() -> dict[str, object]:
+    """Bring the reports' roll-ups up to date with what changed since their watermark."""
+    return rollups.refresh()
+
+
+def route_waiting() -> dict[str, int]:
+    """In auto mode: take claims back from idle agents, then hand out what waits."""
+    return auto_routing.route_waiting()
+
+
+def rollup_x_usage() -> dict[str, int]:
+    """Copy the per-day counts of calls to X from Redis into the database (what X costs)."""
+    return costs.rollup_usage()
+
+
+def refresh_listening() -> dict[str, object]:
+    """Bring listening's roll-ups (terms, hashtags, tones per hour and day) up to date."""
+    return listening_rollups.refresh()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -14,18 +15,19 @@ from helpdesk.services import employees
 from helpdesk.services.errors import ServiceError
 from helpdesk.web.access import login_required, role_required
 from helpdesk.web.forms import first_error
+from helpdesk.web.refusals import explain
 
 
 @bp.get("")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     """My number, role, password form and API tokens."""
     return _page(current_user)
 
 
 @bp.post("/password")
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     """Change my password; every other session and every token of mine ends."""
     form = ChangePasswordForm()
     if not form.validate_on_submit():
@@ -34,7 +36,7 @@ def change_password():
     try:
         employees.change_own_password(me, form.current.data, form.new.data)
     except ServiceError as exc:
-        return _page(me, password_form=form, status=400, error=_message(exc))
+        return _page(me, password_form=form, status=400, error=explain(exc))
     login_user(me)  # this session goes on under the new session version
     sessions.start()
     flash(
@@ -46,18 +48,22 @@ def change_password():
 
 @bp.post("/tokens")
 @login_required
-def create_token():
+def create_token() -> ResponseReturnValue:
     """Make a token and show it on this one page (it is never shown again)."""
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(current_user, token_form=form, status=400, error=first_error(form))
-    token, row = employees.issue_token(current_user, form.name.data)
+    try:
+        token, row = employees.issue_token(current_user, form.name.data)
+    except ServiceError:  # the one refusal left after the form's length check
+        error = _("A token name cannot contain control or invisible characters.")
+        return _page(current_user, token_form=form, status=400, error=error)
     return _page(current_user, new_token=token, new_token_row=row, status=201)
 
 
 @bp.post("/tokens/<id:token_id>/revoke")
 @login_required
-def revoke_token(token_id: int):
+def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke my token (admins: anyone's) and go back to the page it was listed on."""
     if not RevokeForm().validate_on_submit():
         abort(400)
@@ -73,7 +79,7 @@ def revoke_token(token_id: int):
 
 @bp.get("/employees/<number>/tokens")
 @role_required(Role.ADMIN)
-def employee_tokens(number: str):
+def employee_tokens(number: str) -> ResponseReturnValue:
     """An admin's view of someone's tokens, to revoke a lost or leaked one."""
     owner = employees.find_employee(number)
     if owner is None:
@@ -106,17 +112,3 @@ def _page(
     )
     # The page may hold a token shown once: never cache it anywhere.
     return page, status, {"Cache-Control": "no-store"}
-
-
-def _message(exc: ServiceError) -> str:
-    messages = {
-        "wrong_password": _("The current password is wrong."),
-        "same_password": _("Choose a password you have not used here."),
-        "weak_password": _("A password needs at least 12 characters."),
-        "invalid_password": _("A password can be at most 512 characters."),
-        "common_password": _(
-            "This password is too easy to guess: it is a common password, or close to your"
-            " number, your name or the helpdesk's words. Choose a longer phrase of your own."
-        ),
-    }
-    return messages.get(exc.code, exc.message)

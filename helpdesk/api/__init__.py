@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from helpdesk.extensions import csrf
 from helpdesk.services.errors import ServiceError, http_status
+from helpdesk.web.findings import for_api
+from helpdesk.web.refusals import api_message
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer requests need none; token_required checks cookie-authenticated writes
 
 
 @bp.errorhandler(ServiceError)
-def _service_error(exc: ServiceError):
-    body = {"error": {"code": exc.code, "message": exc.message, **exc.extra}}
+def _service_error(exc: ServiceError) -> ResponseReturnValue:
+    extra = dict(exc.extra)
+    if isinstance(extra.get("violations"), list):
+        extra["violations"] = for_api(extra["violations"])
+    message = api_message(exc, exc.message)
+    body = {"error": {"code": exc.code, "message": message, **extra}}
     return jsonify(body), http_status(exc)
 
 
@@ -25,7 +32,9 @@ from helpdesk.api import (  # noqa: E402
     escalations,
     listening,
     mentions,
+    openapi,
     replies,
+    routing,
     rules,
 )
 
@@ -37,6 +46,8 @@ __all__ = [
     "escalations",
     "listening",
     "mentions",
+    "openapi",
     "replies",
+    "routing",
     "rules",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from helpdesk.api import bp
@@ -29,14 +30,14 @@ def _string(body: dict, name: str) -> str:
 
 @bp.get("/employees")
 @token_required(Role.SUPERVISOR)
-def list_employees():
+def list_employees() -> ResponseReturnValue:
     """Every employee, suspended ones too, in number order."""
     return jsonify({"items": [employee_json(e) for e in employees.list_employees()]})
 
 
 @bp.post("/employees")
 @token_required(Role.SUPERVISOR)
-def create_employee():
+def create_employee() -> ResponseReturnValue:
     """Add an employee: number, name, role, password (supervisors add trainees and agents)."""
     body = json_body()
     fields = [_string(body, name) for name in ("number", "name", "role", "password")]
@@ -46,14 +47,14 @@ def create_employee():
 
 @bp.get("/employees/<number>")
 @token_required(Role.SUPERVISOR)
-def get_employee(number: str):
+def get_employee(number: str) -> ResponseReturnValue:
     """One employee."""
     return jsonify(employee_json(_employee(number)))
 
 
 @bp.post("/employees/<number>/role")
 @token_required(Role.SUPERVISOR)
-def change_role(number: str):
+def change_role(number: str) -> ResponseReturnValue:
     """Certify, promote or demote; the employee's sessions and tokens end."""
     employee = _employee(number)
     employees.set_role(employee, _string(json_body(), "role"), actor=current_user)
@@ -62,14 +63,14 @@ def change_role(number: str):
 
 @bp.post("/employees/<number>/suspend")
 @token_required(Role.SUPERVISOR)
-def suspend_employee(number: str):
+def suspend_employee(number: str) -> ResponseReturnValue:
     """Suspend: sessions and tokens end at once; `changed` is false when already suspended."""
     return _set_active(number, False)
 
 
 @bp.post("/employees/<number>/reinstate")
 @token_required(Role.SUPERVISOR)
-def reinstate_employee(number: str):
+def reinstate_employee(number: str) -> ResponseReturnValue:
     """Let a suspended employee sign in again."""
     return _set_active(number, True)
 
@@ -82,7 +83,7 @@ def _set_active(number: str, active: bool):
 
 @bp.post("/employees/<number>/password")
 @token_required(Role.SUPERVISOR)
-def reset_password(number: str):
+def reset_password(number: str) -> ResponseReturnValue:
     """Set someone else's password; their sessions and tokens end."""
     employee = _employee(number)
     employees.reset_password(employee, _string(json_body(), "password"), actor=current_user)
@@ -91,7 +92,7 @@ def reset_password(number: str):
 
 @bp.get("/employees/<number>/tokens")
 @token_required()
-def list_employee_tokens(number: str):
+def list_employee_tokens(number: str) -> ResponseReturnValue:
     """An employee's tokens, for that employee and for admins."""
     owner = _employee(number)
     items = employees.list_tokens(owner, actor=current_user)
@@ -100,7 +101,7 @@ def list_employee_tokens(number: str):
 
 @bp.get("/tokens")
 @token_required()
-def list_my_tokens():
+def list_my_tokens() -> ResponseReturnValue:
     """My tokens, newest first, revoked ones too (never the tokens themselves)."""
     items = employees.list_tokens(current_user, actor=current_user)
     return jsonify({"items": [token_json(t) for t in items]})
@@ -108,6 +109,6 @@ def list_my_tokens():
 
 @bp.post("/tokens/<id:token_id>/revoke")
 @token_required()
-def revoke_token(token_id: int):
+def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of my tokens (admins: anyone's); 404 for a token that is not mine."""
     return jsonify(token_json(employees.revoke_token(token_id, actor=current_user)))

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
@@ -19,6 +20,7 @@ from helpdesk.models import Role
 from helpdesk.services import employees
 from helpdesk.services.errors import ServiceError
 from helpdesk.web.errors import ApiError
+from helpdesk.web.refusals import api_message
 
 
 def token_required(role: Role | None = None) -> Callable:
@@ -42,6 +44,9 @@ def token_required(role: Role | None = None) -> Callable:
                 raise ApiError(403, "forbidden", f"This needs the {role.value} role.")
             return view(*args, **kwargs)
 
+        # The OpenAPI document (helpdesk/api/openapi.py) reads these: security, 401 and 403.
+        wrapped.needs_token = True
+        wrapped.token_role = role
         return wrapped
 
     return decorator
@@ -84,17 +89,19 @@ def _has_lone_surrogate(value: object) -> bool:
 
 
 def int_arg(name: str, default: int) -> int:
+    """A whole-number query argument (ASCII digits only), or `default` when absent or empty."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    # str.isdigit() is true for "¹", which int() refuses; past 4,300 digits int() refuses too.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ApiError(400, "invalid_request", f"{name} must be a positive whole number.")
     return int(raw)
 
 
 @bp.post("/auth/token")
 @throttle.limit_attempts
-def create_token():
+def create_token() -> ResponseReturnValue:
     """Exchange an employee number and password for a personal API token (shown this once)."""
     body = json_body()
     number, password, name = body.get("number"), body.get("password"), body.get("name")
@@ -113,10 +120,11 @@ def create_token():
 
 
 @bp.errorhandler(TooManyRequests)
-def _throttled(exc: TooManyRequests):
+def _throttled(exc: TooManyRequests) -> ResponseReturnValue:
     """Too many failed token requests for this number or from this address."""
     throttle.note_refusal()
     message = "Too many failed attempts; wait a few minutes before trying again."
     retry_after = exc.get_response().headers.get("Retry-After")
     headers = {"Retry-After": retry_after} if retry_after else {}
+    message = api_message("rate_limited", message)
     return jsonify({"error": {"code": "rate_limited", "message": message}}), 429, headers

@@ -1,18 +1,19 @@
-"""API for the desk as a whole: health, coverage and the canned replies."""
+"""API for the desk as a whole: health, coverage, what X costs and the canned replies."""
 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from helpdesk.api import bp
 from helpdesk.api.auth import token_required
 from helpdesk.api.serializers import canned_json, coverage_json
 from helpdesk.models import Role
-from helpdesk.services import canned, coverage, health
+from helpdesk.services import canned, costs, coverage, health, periods
 
 
 @bp.get("/health")
-def get_health():
+def get_health() -> ResponseReturnValue:
     """Database, Redis and X reachability, and how fresh ingestion is."""
     report = health.check()
     return jsonify(report), 200 if report["db"] == "ok" and report["redis"] == "ok" else 503
@@ -20,16 +21,26 @@ def get_health():
 
 @bp.get("/coverage")
 @token_required(Role.SUPERVISOR)
-def get_coverage():
-    """Coverage for [from, to) (default the last 24 hours); dates are days in the desk's zone."""
+def get_coverage() -> ResponseReturnValue:
+    """Coverage for [from, to) or a named period (default the last 24 hours), as JSON."""
     tz = current_app.config["HELPDESK"].timezone
-    start, end = coverage.parse_period(request.args.get("from"), request.args.get("to"), tz)
-    return jsonify(coverage_json(coverage.coverage(start, end, tz)))
+    period = periods.from_query(periods.COVERAGE_API, request.args, tz)
+    return jsonify(coverage_json(coverage.coverage(period.start, period.end, tz)))
+
+
+@bp.get("/costs")
+@token_required(Role.SUPERVISOR)
+def get_costs() -> ResponseReturnValue:
+    """X's spend for the UTC days of [from, to) (default the last 7 days), by day and kind,
+    with today, the month to date, the projected month and the cost per answered mention."""
+    tz = current_app.config["HELPDESK"].timezone
+    period = periods.from_query(periods.COSTS_API, request.args, tz)
+    return jsonify(coverage_json(costs.costs(period.start, period.end, tz)))
 
 
 @bp.get("/canned-replies")
 @token_required()
-def list_canned_replies():
+def list_canned_replies() -> ResponseReturnValue:
     """The active canned replies, optionally of one language (ja or en)."""
     items = canned.list_canned(request.args.get("language") or None)
     return jsonify({"items": [canned_json(c) for c in items]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from helpdesk.api import bp
@@ -14,7 +15,7 @@ from helpdesk.services import escalation
 
 @bp.get("/escalations")
 @token_required(Role.SUPERVISOR)
-def list_escalations():
+def list_escalations() -> ResponseReturnValue:
     """The escalation queue: open ones by breach age and priority, or resolved, or all."""
     items = escalation.list_escalations(
         request.args.get("status") or "open", limit=int_arg("limit", 200)
@@ -24,7 +25,7 @@ def list_escalations():
 
 @bp.post("/escalations/<id:escalation_id>/assign")
 @token_required(Role.SUPERVISOR)
-def assign_escalation(escalation_id: int):
+def assign_escalation(escalation_id: int) -> ResponseReturnValue:
     """Give an open escalation to an employee, by number."""
     number = json_body().get("employee")
     assigned = escalation.assign(escalation_id, current_user, number)
@@ -33,7 +34,7 @@ def assign_escalation(escalation_id: int):
 
 @bp.post("/escalations/<id:escalation_id>/resolve")
 @token_required(Role.SUPERVISOR)
-def resolve_escalation(escalation_id: int):
+def resolve_escalation(escalation_id: int) -> ResponseReturnValue:
     """Close an open escalation with a note; `"dismiss": true` closes the mention too."""
     body = json_body()
     resolved = escalation.resolve(
@@ -44,7 +45,7 @@ def resolve_escalation(escalation_id: int):
 
 @bp.post("/escalations/<id:escalation_id>/take")
 @token_required(Role.SUPERVISOR)
-def take_escalation(escalation_id: int):
+def take_escalation(escalation_id: int) -> ResponseReturnValue:
     """Answer an open escalation yourself: assigned to you, with the mention's claim."""
     taken = escalation.take(escalation_id, current_user)
     return jsonify({"escalation": escalation_json(taken)})

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from helpdesk.api import bp
 from helpdesk.api.auth import int_arg, json_body, token_required
 from helpdesk.api.serializers import escalation_json, mention_json, reply_json
-from helpdesk.services import escalation, inbox, replies
+from helpdesk.services import dms, escalation, inbox, mentions, replies
 from helpdesk.web.errors import ApiError
 
 
 @bp.get("/mentions")
 @token_required()
-def list_mentions():
-    """A keyset page of mentions by status."""
+def list_mentions() -> ResponseReturnValue:
+    """A keyset page of mentions by status, in the customer's order or by priority."""
     page = inbox.list_mentions(
         request.args.get("status") or "open",
         limit=int_arg("limit", 50),
         cursor=request.args.get("cursor"),
         employee=current_user,
         search=request.args.get("q"),
+        sort=request.args.get("sort") or None,
+        kind=request.args.get("kind"),
     )
     return jsonify(
         {"items": [mention_json(m) for m in page.items], "next_cursor": page.next_cursor}
@@ -30,9 +33,9 @@ def list_mentions():
 
 @bp.get("/mentions/<id:mention_id>")
 @token_required()
-def get_mention(mention_id: int):
+def get_mention(mention_id: int) -> ResponseReturnValue:
     """One mention with its replies."""
-    mention = inbox.get_mention(mention_id)
+    mention = mentions.get_mention(mention_id)
     body = mention_json(mention)
     body["replies"] = [reply_json(r) for r in inbox.replies_for([mention.id])]
     return jsonify(body)
@@ -40,21 +43,21 @@ def get_mention(mention_id: int):
 
 @bp.post("/mentions/<id:mention_id>/claim")
 @token_required()
-def claim(mention_id: int):
+def claim(mention_id: int) -> ResponseReturnValue:
     """Claim a mention; 409 already_claimed names who holds it."""
     return jsonify(mention_json(inbox.claim(mention_id, current_user)))
 
 
 @bp.post("/mentions/<id:mention_id>/release")
 @token_required()
-def release(mention_id: int):
+def release(mention_id: int) -> ResponseReturnValue:
     """Drop my claim."""
     return jsonify(mention_json(inbox.release(mention_id, current_user)))
 
 
 @bp.post("/mentions/<id:mention_id>/replies")
 @token_required()
-def create_reply(mention_id: int):
+def create_reply(mention_id: int) -> ResponseReturnValue:
     """Accept a reply for posting (202); 422 guideline_violation lists the findings."""
     body = json_body()
     confirm = body.get("confirm_warnings", False)
@@ -68,7 +71,7 @@ def create_reply(mention_id: int):
 
 @bp.post("/mentions/<id:mention_id>/dismiss")
 @token_required()
-def dismiss(mention_id: int):
+def dismiss(mention_id: int) -> ResponseReturnValue:
     """Close a mention without a reply, with a reason."""
     reason = json_body().get("reason")
     return jsonify(mention_json(inbox.dismiss(mention_id, current_user, reason)))
@@ -76,8 +79,21 @@ def dismiss(mention_id: int):
 
 @bp.post("/mentions/<id:mention_id>/escalate")
 @token_required()
-def escalate(mention_id: int):
+def escalate(mention_id: int) -> ResponseReturnValue:
     """Raise a mention to supervisors with a reason; 409 already_escalated when one is open."""
     reason = json_body().get("reason")
     created = escalation.escalate(mention_id, current_user, reason)
     return jsonify({"escalation": escalation_json(created)}), 201
+
+
+@bp.post("/mentions/<id:mention_id>/move-to-dm")
+@token_required()
+def move_to_dm(mention_id: int) -> ResponseReturnValue:
+    """Answer in public with an invitation to DM (202, queued like any reply); the customer's
+    next DM is linked to this mention."""
+    body = json_body()
+    confirm = body.get("confirm_warnings", False)
+    if not isinstance(confirm, bool):
+        raise ApiError(400, "invalid_request", "confirm_warnings must be true or false.")
+    reply = dms.move_to_dm(mention_id, current_user, body.get("text"), confirm_warnings=confirm)
+    return jsonify({"reply": reply_json(reply)}), 202

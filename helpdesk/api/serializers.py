@@ -35,6 +35,10 @@ def mention_json(mention: Mention, now: datetime | None = None) -> dict[str, obj
         "claim_expires_at": iso(mention.claim_expires_at) if holder else None,
         "escalated": mention.escalated_at is not None,
         "dismissed_reason": mention.close_reason if mention.status.value == "dismissed" else None,
+        "kind": mention.kind.value,
+        "dm_conversation_id": mention.dm_conversation_id,
+        "moved_to_dm_at": iso(mention.moved_to_dm_at),
+        "dm_of_mention_id": mention.dm_of_mention_id,
     }
 
 
@@ -55,6 +59,8 @@ def reply_json(reply: Reply, now: datetime | None = None) -> dict[str, object]:
         "error": reply.last_error if reply.status.value in ("failed", "rejected") else None,
         "held_until": iso(reply.held_until(now)),
         "held_reason": reply.held_for(now),
+        "channel": reply.channel.value,
+        "x_dm_event_id": str(reply.x_dm_event_id) if reply.x_dm_event_id else None,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Request, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
 from helpdesk.extensions import db
@@ -46,4 +47,7 @@ def register(login_manager: LoginManager) -> None:
     login_manager.user_loader(load_session_employee)
     login_manager.request_loader(load_token_employee)
     login_manager.login_view = "auth.login"
+    # Flask-Login's own wording, flashed in the reader's language (str() reads the lazy text).
+    login_manager.login_message = _l("Please log in to access this page.")
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"

@@ -15,7 +15,10 @@ from flask_login import logout_user
 
 from helpdesk.web.errors import ApiError
 
-PASSIVE_ENDPOINTS = frozenset({"inbox.live", "static", "api.get_health"})
+# The pages' own background requests (the live refresh, presence) are not being active.
+PASSIVE_ENDPOINTS = frozenset(
+    {"inbox.live", "inbox.presence_live", "inbox.presence_note", "static", "api.get_health"}
+)
 _SEEN_GRANULARITY = 60  # seconds: the cookie is rewritten at most once a minute
 
 

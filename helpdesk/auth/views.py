@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
 from helpdesk.auth import bp, sessions, throttle
 from helpdesk.auth.forms import LanguageForm, LoginForm
-from helpdesk.services import employees
+from helpdesk.services import employees, presence
 from helpdesk.services.errors import ServiceError
 
 
@@ -30,7 +31,7 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @throttle.limit_attempts
-def login():
+def login() -> ResponseReturnValue:
     """Sign in with employee number and password; one message for every failure."""
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -58,7 +59,7 @@ def login():
 
 
 @bp.errorhandler(TooManyRequests)
-def _throttled(exc: TooManyRequests):
+def _throttled(exc: TooManyRequests) -> ResponseReturnValue:
     """Too many failed sign-ins from this address or for this number: say so, and wait."""
     throttle.note_refusal()
     form = LoginForm()
@@ -76,8 +77,9 @@ def _throttled(exc: TooManyRequests):
 
 @bp.post("/logout")
 @login_required
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out (POST with a CSRF token, so no other site can sign anyone out)."""
+    presence.forget(current_user.id)  # supervisors see them offline at once
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -85,7 +87,7 @@ def logout():
 
 @bp.post("/language")
 @login_required
-def language():
+def language() -> ResponseReturnValue:
     """Save the employee's language and go back to the page they were on."""
     form = LanguageForm()
     if not form.validate_on_submit():

@@ -1,4 +1,4 @@
-"""The `helpdesk` command: demo, sandbox, ingest, employee, token, coverage and db."""
+"""The `helpdesk` command: demo, sandbox, ingest, employee, token, coverage, roll-ups, db."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import click
 from helpdesk.cli.coverage import coverage
 from helpdesk.cli.demo import demo
 from helpdesk.cli.employees import employee, token
+from helpdesk.cli.listening import listening
 from helpdesk.cli.ops import db, ingest, sandbox
+from helpdesk.cli.rollups import rollups
 
 __all__ = ["main"]
 
@@ -20,5 +22,5 @@ def main() -> None:
     logs.configure()
 
 
-for command in (sandbox, ingest, employee, token, db, demo, coverage):
+for command in (sandbox, ingest, employee, token, db, demo, coverage, rollups, listening):
     main.add_command(command)

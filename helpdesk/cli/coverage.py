@@ -34,17 +34,17 @@ def coverage_prove(raw_from: str, raw_to: str, out: Path | None) -> None:
     from flask import current_app
 
     from helpdesk.models.types import utcnow
-    from helpdesk.services import coverage_proof
+    from helpdesk.services import coverage_proof, periods
     from helpdesk.services.errors import InvalidInput
 
     try:
-        start, end = coverage_proof.parse_period(
-            raw_from, raw_to, current_app.config["HELPDESK"].timezone
+        period = periods.parse(
+            periods.PROOF, None, raw_from, raw_to, current_app.config["HELPDESK"].timezone
         )
     except InvalidInput as exc:
         _fail(exc.message, 2)
-    proof = coverage_proof.prove(start, end, utcnow())
-    path = out or Path(f"coverage-proof-{raw_from.strip()}-{raw_to.strip()}.csv")
+    proof = coverage_proof.prove(period.start, period.end, utcnow())
+    path = out or Path(f"coverage-proof-{period.shown_from()}-{period.shown_to()}.csv")
     try:
         path.write_bytes(proof.csv_bytes)
         Path(f"{path}.sha256").write_text(f"{proof.sha256}  {path.name}\n")

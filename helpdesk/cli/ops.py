@@ -33,6 +33,15 @@ Control routes (? marks an optional field):
                                   the same for the same seed
   GET    /_sandbox/tweets         ?author=brand|USERNAME: their posts, oldest
                                   first (the brand's replies, say)
+  POST   /_sandbox/dms            a customer DMs the brand: {"username", "text"
+                                  ("" for an attachment only), "name"?,
+                                  "event_type"? (ParticipantsJoin|Leave),
+                                  "author_unavailable"?} -> 201 {"id"}
+  GET    /_sandbox/dms            ?with=USERNAME: that DM conversation, oldest
+                                  first: id, sender (brand|username), text
+  POST   /_sandbox/users/<username>
+                                  {"accepts_dms"?, "unavailable"?}: false makes
+                                  the brand's DMs to them a 403
   POST   /_sandbox/faults         make X fail: {"status"? (0 drops the
                                   connection, 400-599), "latency_ms"?, "body"?
                                   (served verbatim), "count"? (default 1),
@@ -43,7 +52,10 @@ Control routes (? marks an optional field):
   GET    /_sandbox/config         the live settings
   POST   /_sandbox/config         change them: {"mentions_window"?, "rate_limit"?,
                                   "post_limit"?, "rate_window_seconds"?,
-                                  "daily_post_limit"?} (positive integers)
+                                  "daily_post_limit"?, "dm_read_limit"? (15),
+                                  "dm_send_limit"? (15), "daily_dm_limit"?
+                                  (1440), "dm_window_days"? (30)} (positive
+                                  integers)
   POST   /_sandbox/reset          forget every tweet, customer, fault and count
                                   (the brand and the id clock stay)
   GET    /_sandbox/stats          tweets, users, requests, 429s, faults, rate

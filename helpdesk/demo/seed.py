@@ -1,4 +1,5 @@
-"""The demo's seed data: its employees and a few canned replies (benchmarks use them too)."""
+"""The demo's seed data: its employees, their routing skills, the desk's tags and a few canned
+replies (benchmarks use them too)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,19 @@ DEMO_EMPLOYEES = (
     ("0105", "agent", "田中 健太"),
     ("0201", "trainee", "伊藤 さくら"),
 )
+
+DEMO_TAGS = ("カメラ", "PC", "配送", "返品")
+
+DEMO_SKILLS = {
+    # number: (languages, expertise tags, capacity); a trainee is routed only its tags
+    "0002": (["ja", "en"], [], 3),
+    "0101": (["ja"], ["カメラ"], 3),
+    "0102": (["en"], ["PC"], 3),
+    "0103": (["ja", "en"], ["配送", "返品"], 4),
+    "0104": (["en", "ja"], ["カメラ", "PC"], 3),
+    "0105": (["ja"], [], 5),
+    "0201": (["ja"], ["配送"], 1),
+}
 
 DEMO_CANNED_REPLIES = (
     # (language, title, body): seeded once, when the desk has no canned replies at all
@@ -60,3 +74,20 @@ def seed_canned_replies() -> None:
         return
     for language, title, body in DEMO_CANNED_REPLIES:
         create_canned(title, body, language, actor=author)
+
+
+def seed_routing() -> None:
+    """The desk's tags and the demo employees' languages, skills and capacity, only on a desk
+    that has no tags yet (a later run keeps what supervisors changed)."""
+    from helpdesk.services.employees import find_employee
+    from helpdesk.services.skills import create_tag, list_tags, set_skills
+
+    admin = find_employee(DEMO_EMPLOYEES[0][0])
+    if admin is None or not admin.active or list_tags():
+        return
+    for name in DEMO_TAGS:
+        create_tag(name, actor=admin)
+    for number, (languages, tags, capacity) in DEMO_SKILLS.items():
+        employee = find_employee(number)
+        if employee is not None:
+            set_skills(employee, languages, tags, capacity, actor=admin)

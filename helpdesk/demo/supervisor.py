@@ -37,7 +37,7 @@ from helpdesk.demo.processes import (
     port_problem,
     signal_groups,
 )
-from helpdesk.demo.seed import DEMO_EMPLOYEES, seed_canned_replies
+from helpdesk.demo.seed import DEMO_EMPLOYEES, seed_canned_replies, seed_routing
 
 SANDBOX_HOST = "127.0.0.1"  # its control routes have no auth: never on a public interface
 TRICKLE_SECONDS = 20
@@ -281,6 +281,7 @@ class Demo:
             state = "" if employee.active else " (suspended)"
             self.logins.append((employee.number, employee.role.value, employee.name + state))
         seed_canned_replies()
+        seed_routing()
         if given:
             self.login_note = f"password for all of them: {given}"
         elif created and kept:
@@ -436,8 +437,8 @@ class Demo:
         echo("helpdesk demo is running")
         echo(f"  web:       {self.url}")
         echo(
-            f"  X sandbox: {self.sandbox_url} (brand @acme_help; a customer mentions it every"
-            f" ~{TRICKLE_SECONDS} s)"
+            f"  X sandbox: {self.sandbox_url} (brand @acme_help; a customer mentions or DMs it"
+            f" every ~{TRICKLE_SECONDS} s)"
         )
         echo(f"  logs:      {self.logs}/ (sandbox.log, web.log, worker.log, scheduler.log)")
         echo(f"  data:      {self.instance} (kept: run the demo again to resume)")

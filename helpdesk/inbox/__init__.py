@@ -6,7 +6,7 @@ from flask import Blueprint
 
 bp = Blueprint("inbox", __name__)
 
-# The route module adds its views to bp; it imports bp from here, so it comes last.
-from helpdesk.inbox import views  # noqa: E402
+# The route modules add their views to bp; they import bp from here, so they come last.
+from helpdesk.inbox import routing, views, watching  # noqa: E402
 
-__all__ = ["bp", "views"]
+__all__ = ["bp", "routing", "views", "watching"]

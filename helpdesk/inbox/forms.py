@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from helpdesk.services.inbox import MAX_REASON
+from helpdesk.services.guidelines import DM_MAX_CHARS
+from helpdesk.services.mentions import MAX_REASON
 from helpdesk.services.replies import MAX_INPUT_CHARS
 
 
@@ -18,6 +19,29 @@ class ReplyForm(FlaskForm):
         _l("Reply"),
         validators=[Length(max=MAX_INPUT_CHARS, message=_l("The reply is far too long."))],
         render_kw={"rows": 5, "maxlength": MAX_INPUT_CHARS},
+    )
+    confirm_warnings = BooleanField(_l("Send anyway: I have read the warnings above."))
+
+
+class DmReplyForm(FlaskForm):
+    """The composer of a DM item: X's DM limit, no signature; the service checks the text."""
+
+    text = TextAreaField(
+        _l("Reply"),
+        # Above X's limit the service answers with the limit; far above, the form refuses.
+        validators=[Length(max=2 * DM_MAX_CHARS, message=_l("The reply is far too long."))],
+        render_kw={"rows": 8, "maxlength": DM_MAX_CHARS},
+    )
+    confirm_warnings = BooleanField(_l("Send anyway: I have read the warnings above."))
+
+
+class MoveToDmForm(FlaskForm):
+    """Invite the customer to DM: the canned invitation, or the agent's own words."""
+
+    text = TextAreaField(
+        _l("Invitation (optional)"),
+        validators=[Length(max=MAX_INPUT_CHARS, message=_l("The reply is far too long."))],
+        render_kw={"rows": 3, "maxlength": MAX_INPUT_CHARS},
     )
     confirm_warnings = BooleanField(_l("Send anyway: I have read the warnings above."))
 

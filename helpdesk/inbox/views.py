@@ -5,22 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.inbox import bp
-from helpdesk.inbox.forms import DismissForm, ReplyForm
-from helpdesk.models import LIVE_REPLY_STATUSES, Mention, MentionStatus, Role
+from helpdesk.inbox.forms import DismissForm, DmReplyForm, MoveToDmForm, ReplyForm
+from helpdesk.models import LIVE_REPLY_STATUSES, MentionKind, MentionStatus, Role
 from helpdesk.models.types import utcnow
-from helpdesk.services import canned, escalation, inbox, replies
+from helpdesk.services import canned, dms, escalation, inbox, mentions, replies
 from helpdesk.services.errors import InvalidInput, NotFound, ServiceError, http_status
 from helpdesk.web.access import role_required
+from helpdesk.web.refusals import explain
 from helpdesk.web.templating import labels
 
-FILTERS = ("open", "mine", "answered", "dismissed", "all")
-SORTS = ("oldest", "newest")
+FILTERS = ("open", "mine", "escalated", "answered", "dismissed", "all")
+KINDS = ("all", "post", "dm")
+SORTS = inbox.SORTS  # oldest, newest, priority (high first)
 PAGE_SIZE = 25
+HISTORY_SIZE = 8  # the customer's earlier mentions shown beside the composer
 
 
 class EscalateForm(DismissForm):
@@ -35,28 +39,38 @@ class ListParams:
     q: str
     sort: str
     cursor: str | None
+    kind: str = "all"
 
     @classmethod
     def from_request(cls) -> ListParams:
         status = request.args.get("status", "open")
         sort = request.args.get("sort", "")
         cursor = request.args.get("cursor") or None
-        if status not in FILTERS or sort not in ("", *SORTS):
+        kind = request.args.get("kind") or "all"
+        if status not in FILTERS or sort not in ("", *SORTS) or kind not in KINDS:
             abort(400)
         try:
-            inbox.parse_cursor(cursor)
+            inbox.parse_cursor(cursor, by_priority=sort == "priority")
         except InvalidInput:
             abort(400)
-        return cls(status, request.args.get("q", "").strip()[:100], sort, cursor)
+        return cls(status, request.args.get("q", "").strip()[:100], sort, cursor, kind)
 
     @property
     def newest_first(self) -> bool | None:
-        return None if not self.sort else self.sort == "newest"
+        return None if self.sort in ("", "priority") else self.sort == "newest"
 
     def args(self, **changes: object) -> dict[str, object]:
         """Query arguments for a link to this list with some of them changed."""
-        values = {"status": self.status, "q": self.q, "sort": self.sort, "cursor": self.cursor}
+        values = {
+            "status": self.status,
+            "q": self.q,
+            "sort": self.sort,
+            "cursor": self.cursor,
+            "kind": self.kind,
+        }
         values.update(changes)
+        if values["kind"] == "all":  # the default: left out of links
+            values["kind"] = None
         return {key: value for key, value in values.items() if value}
 
     def page(self):
@@ -66,14 +80,15 @@ class ListParams:
             cursor=self.cursor,
             employee=current_user,
             search=self.q.lstrip("@") or None,  # "@name" is how agents write a username
-            newest_first=self.newest_first,
+            sort=self.sort or None,
+            kind=self.kind,
         )
 
 
 @bp.get("/")
 @bp.get("/inbox")
 @role_required(Role.TRAINEE)
-def index():
+def index() -> ResponseReturnValue:
     """The list of mentions: open ones oldest first unless asked otherwise."""
     params = ListParams.from_request()
     page = params.page()
@@ -82,6 +97,7 @@ def index():
         page=page,
         params=params,
         filters=FILTERS,
+        kinds=KINDS,
         now=utcnow(),
         js_strings=_js_strings(),
     )
@@ -89,7 +105,7 @@ def index():
 
 @bp.get("/inbox/live")
 @role_required(Role.TRAINEE)
-def live():
+def live() -> ResponseReturnValue:
     """Who holds what on the current page, for the inbox's poll every few seconds."""
     params = ListParams.from_request()
     now = utcnow()
@@ -106,14 +122,14 @@ def live():
 
 @bp.get("/mentions/<id:mention_id>")
 @role_required(Role.TRAINEE)
-def mention(mention_id: int):
+def mention(mention_id: int) -> ResponseReturnValue:
     """A mention with its conversation, the claim, the composer and the replies' state."""
     return _mention_page(mention_id)
 
 
 @bp.post("/mentions/<id:mention_id>/claim")
 @role_required(Role.TRAINEE)
-def claim(mention_id: int):
+def claim(mention_id: int) -> ResponseReturnValue:
     """Take the claim; when someone else holds it, say who (409)."""
     try:
         inbox.claim(mention_id, current_user)
@@ -124,7 +140,7 @@ def claim(mention_id: int):
 
 @bp.post("/mentions/<id:mention_id>/release")
 @role_required(Role.TRAINEE)
-def release(mention_id: int):
+def release(mention_id: int) -> ResponseReturnValue:
     """Drop my claim."""
     try:
         inbox.release(mention_id, current_user)
@@ -136,9 +152,9 @@ def release(mention_id: int):
 
 @bp.post("/mentions/<id:mention_id>/reply")
 @role_required(Role.TRAINEE)
-def reply(mention_id: int):
-    """Send a reply through the guideline check into the outbox."""
-    form = ReplyForm()
+def reply(mention_id: int) -> ResponseReturnValue:
+    """Send a reply through the guideline check into the outbox (a DM item's as a DM)."""
+    form = DmReplyForm() if _is_dm(mention_id) else ReplyForm()
     if not form.validate_on_submit():
         return _mention_page(mention_id, status=400, reply_form=form)
     try:
@@ -157,9 +173,39 @@ def reply(mention_id: int):
     return redirect(url_for(".mention", mention_id=mention_id))
 
 
+@bp.post("/mentions/<id:mention_id>/move-to-dm")
+@role_required(Role.TRAINEE)
+def move_to_dm(mention_id: int) -> ResponseReturnValue:
+    """Answer in public with an invitation to DM; the customer's next DM joins this case."""
+    form = MoveToDmForm(prefix="move")
+    if not form.validate_on_submit():
+        return _mention_page(mention_id, status=400, move_form=form)
+    try:
+        created = dms.move_to_dm(
+            mention_id,
+            current_user,
+            (form.text.data or "").strip() or None,
+            confirm_warnings=bool(form.confirm_warnings.data),
+        )
+    except ServiceError as exc:
+        return _refused(mention_id, exc, move_form=form)
+    if created.status.value == "pending_approval":
+        flash(_("Your reply is waiting for a supervisor's approval."), "info")
+    else:
+        flash(_("The invitation to DM is queued for posting."), "success")
+    return redirect(url_for(".mention", mention_id=mention_id))
+
+
+def _is_dm(mention_id: int) -> bool:
+    try:
+        return mentions.get_mention(mention_id).kind == MentionKind.DM
+    except NotFound:
+        abort(404)
+
+
 @bp.post("/mentions/<id:mention_id>/dismiss")
 @role_required(Role.TRAINEE)
-def dismiss(mention_id: int):
+def dismiss(mention_id: int) -> ResponseReturnValue:
     """Close the mention without a reply, with a reason."""
     form = DismissForm()
     if not form.validate_on_submit():
@@ -174,7 +220,7 @@ def dismiss(mention_id: int):
 
 @bp.post("/mentions/<id:mention_id>/escalate")
 @role_required(Role.TRAINEE)
-def escalate(mention_id: int):
+def escalate(mention_id: int) -> ResponseReturnValue:
     """Raise the mention to supervisors, with a reason."""
     form = EscalateForm(prefix="escalate")
     if not form.validate_on_submit():
@@ -199,12 +245,13 @@ def _mention_page(
     *,
     status: int = 200,
     refusal: ServiceError | None = None,
-    reply_form: ReplyForm | None = None,
+    reply_form: ReplyForm | DmReplyForm | None = None,
     dismiss_form: DismissForm | None = None,
     escalate_form: EscalateForm | None = None,
+    move_form: MoveToDmForm | None = None,
 ):
     try:
-        mention = inbox.get_mention(mention_id)
+        mention = mentions.get_mention(mention_id)
     except NotFound:
         abort(404)
     now = utcnow()
@@ -214,68 +261,75 @@ def _mention_page(
     for row in inbox.replies_for([m.id for m in thread]):
         by_mention.setdefault(row.mention_id, []).append(row)
     own_replies = by_mention.get(mention.id, [])
+    # The customer's earlier conversations (already loaded with the thread: no extra query).
+    history = sorted(
+        (
+            m
+            for m in earlier
+            if m.author_x_id == mention.author_x_id
+            and m.conversation_id != mention.conversation_id
+            and (m.created_at, m.tweet_id) < (mention.created_at, mention.tweet_id)
+        ),
+        key=lambda m: (m.created_at, m.tweet_id),
+        reverse=True,
+    )[:HISTORY_SIZE]
     holder = mention.claim_holder(now)
     violations = refusal.extra.get("violations", []) if refusal else []
+    is_dm = mention.kind == MentionKind.DM
+    composer = DmReplyForm if is_dm else ReplyForm
     return render_template(
         "inbox/mention.html",
         mention=mention,
         thread=thread,
         replies_by_mention=by_mention,
+        history=history,
         holder=holder,
         now=now,
         can_reply=mention.status is MentionStatus.OPEN
         and not any(r.status in LIVE_REPLY_STATUSES for r in own_replies)
         and (holder is None or holder.id == current_user.id),
         reply_form=reply_form
-        or ReplyForm(formdata=None, text=replies.draft_to_offer(own_replies, current_user)),
+        or composer(formdata=None, text=replies.draft_to_offer(own_replies, current_user)),
+        is_dm=is_dm,
+        move_form=move_form or MoveToDmForm(formdata=None, prefix="move"),
         dismiss_form=dismiss_form or DismissForm(formdata=None),
         escalate_form=escalate_form or EscalateForm(formdata=None, prefix="escalate"),
         open_escalation=escalation.open_escalation_for(mention.id),
-        error=_explain(refusal, mention, holder) if refusal else None,
+        error=explain(refusal, number=holder.number if holder else "?", status=mention.status.value)
+        if refusal
+        else None,
         violations=violations,
         has_warnings=any(v.get("severity") == "warn" for v in violations),
         js_strings=_js_strings(),
-        canned_groups=_canned_groups(),
+        canned_groups=_canned_groups(mention),
         Role=Role,
     ), status
 
 
-def _canned_groups() -> list[tuple[str, list]]:
-    """Active canned replies grouped by language, the reader's own language first."""
+@dataclass(frozen=True)
+class CannedChoice:
+    """A canned reply as the composer offers it: its variables filled in for this mention."""
+
+    id: int
+    title: str
+    body: str
+
+
+def _canned_groups(mention) -> list[tuple[str, list[CannedChoice]]]:
+    """Active canned replies grouped by language, the reader's own language first, with
+    {name}, {username} and {number} filled in ({order} and other gaps are left to the agent)."""
     mine = str(get_locale() or "ja")
-    groups: dict[str, list] = {}
-    for item in canned.list_canned():
-        groups.setdefault(item.language.value, []).append(item)
-    return sorted(groups.items(), key=lambda group: group[0] != mine)
-
-
-def _explain(exc: ServiceError, mention: Mention, holder) -> str:
-    """A service refusal in the reader's language (the services speak English)."""
-    code = exc.code
-    if code == "already_claimed":
-        number = exc.extra.get("claimed_by") or (holder.number if holder else "?")
-        return _("Employee %(number)s is working on this.", number=number)
-    if code == "not_yours":
-        number = holder.number if holder else "?"
-        return _("The claim belongs to employee %(number)s.", number=number)
-    if code == "not_open":
-        return _("This mention is already %(status)s.", status=labels("mention")[mention.status])
-    if code == "guideline_violation":
-        blocked = any(v.get("severity") == "block" for v in exc.extra.get("violations", []))
-        if blocked:
-            return _("The reply breaks the guidelines; change it before sending.")
-        return _("The reply has warnings: tick “send anyway” to send it as it is.")
-    messages = {
-        "already_answered": _("This mention already has a reply on its way."),
-        "already_escalated": _("This mention is already escalated."),
-        "escalated": _("This mention is escalated: a supervisor decides whether to close it."),
-        "reason_required": _("Give a reason."),
-        "reason_too_long": _("A reason can be at most 500 characters."),
-        "text_too_long": _("The reply is far too long."),
-        "invalid_text": _("The reply is far too long."),
-        "forbidden": _("Your role does not allow this; ask a supervisor."),
+    author = mention.author
+    values = {
+        "name": author.name if author else None,
+        "username": author.username if author else None,
+        "number": current_user.number,
     }
-    return messages.get(code, exc.message)
+    groups: dict[str, list[CannedChoice]] = {}
+    for item in canned.list_canned():
+        choice = CannedChoice(item.id, item.title, canned.fill_variables(item.body, values))
+        groups.setdefault(item.language.value, []).append(choice)
+    return sorted(groups.items(), key=lambda group: group[0] != mine)
 
 
 def _js_strings() -> dict[str, object]:
@@ -293,4 +347,9 @@ def _js_strings() -> dict[str, object]:
         "check_failed": _("The live check is unavailable; the server checks again on send."),
         "held": _("waiting for X's posting limit until %(time)s", time="{time}"),
         "timezone": str(get_timezone()),
+        "viewing": _("%(numbers)s viewing", numbers="{numbers}"),
+        "typing": _("%(numbers)s typing a reply", numbers="{numbers}"),
+        "collision": _(
+            "Employee %(numbers)s is typing a reply to this mention too.", numbers="{numbers}"
+        ),
     }

@@ -1,16 +1,31 @@
 """Typed models: employees, accounts, mentions, replies, escalations, canned replies, guideline
-hits, audit."""
+hits, audit, roll-ups, listening's roll-ups, routing, what X costs."""
 
 from helpdesk.models.accounts import BrandAccount, XUser
 from helpdesk.models.audit import AuditEvent
 from helpdesk.models.badges import BadgeKind, EmployeeBadge
 from helpdesk.models.canned import CannedLanguage, CannedReply
+from helpdesk.models.costs import XPrice, XUsageDay
 from helpdesk.models.employees import ApiToken, Employee, Role
 from helpdesk.models.escalations import Escalation, EscalationKind, EscalationStatus
 from helpdesk.models.guideline_hits import GuidelineHit, GuidelineOutcome
 from helpdesk.models.ingest import IngestOutcome, IngestRun
-from helpdesk.models.mentions import Mention, MentionStatus, Priority
-from helpdesk.models.replies import LIVE_REPLY_STATUSES, HeldReason, Reply, ReplyStatus
+from helpdesk.models.listening import ListeningDay, ListeningHour, ListeningState
+from helpdesk.models.mentions import Mention, MentionKind, MentionStatus, Priority
+from helpdesk.models.replies import (
+    LIVE_REPLY_STATUSES,
+    HeldReason,
+    Reply,
+    ReplyChannel,
+    ReplyStatus,
+)
+from helpdesk.models.rollups import (
+    RollupCount,
+    RollupEmployeeBin,
+    RollupResponseBin,
+    RollupState,
+)
+from helpdesk.models.routing import DeskSetting, RoutingMode, Tag, employee_tags, mention_tags
 from helpdesk.models.rules import (
     GuidelineRule,
     GuidelineRuleKind,
@@ -29,6 +44,7 @@ __all__ = [
     "BrandAccount",
     "CannedLanguage",
     "CannedReply",
+    "DeskSetting",
     "Employee",
     "EmployeeBadge",
     "Escalation",
@@ -40,17 +56,32 @@ __all__ = [
     "GuidelineRuleKind",
     "IngestOutcome",
     "IngestRun",
+    "ListeningDay",
+    "ListeningHour",
+    "ListeningState",
     "Mention",
+    "MentionKind",
     "MentionStatus",
     "Priority",
     "PriorityRule",
     "PriorityRuleKind",
     "Reply",
+    "ReplyChannel",
     "ReplyStatus",
     "HeldReason",
     "Role",
+    "RollupCount",
+    "RollupEmployeeBin",
+    "RollupResponseBin",
+    "RollupState",
     "RuleLanguage",
+    "RoutingMode",
     "RuleSeverity",
     "SlaTarget",
+    "Tag",
+    "XPrice",
+    "XUsageDay",
     "XUser",
+    "employee_tags",
+    "mention_tags",
 ]

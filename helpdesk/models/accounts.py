@@ -22,6 +22,9 @@ class BrandAccount(db.Model):
     name: Mapped[str] = mapped_column(sa.Text)
     ingest_cursor: Mapped[int | None] = mapped_column(sa.BigInteger)
     last_ingest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The newest DM event id stored (GET /2/dm_events has no since_id: reads stop at it).
+    dm_cursor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    last_dm_ingest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

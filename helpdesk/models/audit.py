@@ -13,6 +13,31 @@ from helpdesk.extensions import db
 from helpdesk.models.types import UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
+# json.dumps(..., same options) builds one of these per call; the output is the same.
+_CHAINED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
+def encode_details(details: dict[str, object]) -> str:
+    """An event's details as stored (and hashed): sorted keys, non-ASCII kept, str() fallback."""
+    return _DETAILS.encode(details)
+
+
+def chain_hash(
+    prev_hash: str,
+    at: str,
+    actor_number: str | None,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    details: str,
+) -> str:
+    """The chain's formula: SHA-256 over the previous hash and one event's canonical fields
+    (`at` as `isoformat(timespec="microseconds")`); the app and the benchmark seed both use it."""
+    payload = _CHAINED.encode(
+        [prev_hash, at, actor_number, action, subject_type, subject_id, details]
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 class AuditEvent(db.Model):
@@ -37,17 +62,12 @@ class AuditEvent(db.Model):
 
     def compute_hash(self) -> str:
         """SHA-256 over the previous hash and this event's canonical fields."""
-        payload = json.dumps(
-            [
-                self.prev_hash,
-                self.at.isoformat(timespec="microseconds"),
-                self.actor_number,
-                self.action,
-                self.subject_type,
-                self.subject_id,
-                self.details,
-            ],
-            ensure_ascii=False,
-            separators=(",", ":"),
+        return chain_hash(
+            self.prev_hash,
+            self.at.isoformat(timespec="microseconds"),
+            self.actor_number,
+            self.action,
+            self.subject_type,
+            self.subject_id,
+            self.details,
         )
-        return hashlib.sha256(payload.encode()).hexdigest()

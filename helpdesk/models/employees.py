@@ -14,6 +14,7 @@ from helpdesk.models.types import UTCDateTime, str_enum, utcnow
 
 EMPLOYEE_NUMBER_PATTERN = r"^[0-9]{4,6}$"
 LANGUAGES = ("ja", "en")  # what Employee.language may hold; the first is the default
+DEFAULT_CAPACITY = 3  # open claims at once that routing hands one employee
 
 
 class Role(StrEnum):
@@ -45,6 +46,9 @@ class Employee(UserMixin, db.Model):
     language: Mapped[str | None] = mapped_column(sa.String(8))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Routing: the languages they answer in ("ja,en") and how many claims they hold at once.
+    languages: Mapped[str] = mapped_column(sa.String(32), default="ja", server_default="ja")
+    capacity: Mapped[int] = mapped_column(default=DEFAULT_CAPACITY, server_default="3")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="employee")
 
@@ -55,6 +59,11 @@ class Employee(UserMixin, db.Model):
     def get_id(self) -> str:
         """Session id: the row id and the session version, so bumping it ends sessions."""
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def language_list(self) -> list[str]:
+        """The languages this employee answers in, e.g. ["ja", "en"]."""
+        return [code for code in self.languages.split(",") if code]
 
     def can(self, role: Role) -> bool:
         """True when this employee's role is at least `role`."""

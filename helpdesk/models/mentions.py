@@ -24,6 +24,13 @@ class MentionStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
+class MentionKind(StrEnum):
+    """Where the customer wrote: a public post mentioning the brand, or a DM to it."""
+
+    POST = "post"
+    DM = "dm"
+
+
 class Priority(StrEnum):
     """How fast a mention must get its first response."""
 
@@ -41,10 +48,22 @@ class Mention(db.Model):
         sa.Index("ix_mentions_author_tweet", "author_x_id", "tweet_id"),
         # The "all" list, and coverage and export periods.
         sa.Index("ix_mentions_created_tweet", "created_at", "tweet_id"),
+        # What changed since the roll-ups' watermark (services/rollups.py).
+        sa.Index("ix_mentions_changed_at", "changed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The X id of the item: the post's id, or for a DM its DM event id (one snowflake space).
     tweet_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    kind: Mapped[MentionKind] = mapped_column(
+        str_enum(MentionKind, 8), default=MentionKind.POST, server_default="post"
+    )
+    # DMs: X's one-to-one conversation id ("<low user id>-<high user id>").
+    dm_conversation_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    # A public mention moved to DM: when the invitation was accepted by the desk.
+    moved_to_dm_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A DM that continues a public mention moved to DM: that mention.
+    dm_of_mention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mentions.id"))
     brand_account_id: Mapped[int] = mapped_column(sa.ForeignKey("brand_accounts.id"))
     author_x_id: Mapped[int] = mapped_column(sa.ForeignKey("x_users.x_user_id"))
     conversation_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
@@ -54,6 +73,8 @@ class Mention(db.Model):
     # The links X listed, offsets in `text`: [{start, end, url (t.co), expanded_url, ...}].
     links: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON(none_as_null=True))
     lang: Mapped[str | None] = mapped_column(sa.Text)  # as X sends it, however long
+    # Ours, for routing: "ja" when the text has kana or kanji, else "en" (services/languages.py).
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[MentionStatus] = mapped_column(
@@ -66,6 +87,10 @@ class Mention(db.Model):
     close_reason: Mapped[str | None] = mapped_column(sa.String(500))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set on every INSERT and UPDATE through SQLAlchemy (None: before migration 0013).
+    changed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
 
     author: Mapped[XUser] = relationship(lazy="joined")
     claimed_by: Mapped[Employee | None] = relationship(foreign_keys=[claimed_by_id])

@@ -21,6 +21,13 @@ class HeldReason(StrEnum):
     POSTING_BUDGET = "posting_budget"  # our record of X's window says no post is left in it
 
 
+class ReplyChannel(StrEnum):
+    """How a reply reaches the customer: a public reply post, or a DM."""
+
+    POST = "post"
+    DM = "dm"
+
+
 class ReplyStatus(StrEnum):
     """The outbox states; `posting` with an error means the outcome is being reconciled."""
 
@@ -55,6 +62,7 @@ class Reply(db.Model):
             postgresql_where=sa.text(_LIVE_SQL),
         ),
         sa.Index("ix_replies_status_updated", "status", "updated_at"),
+        sa.Index("ix_replies_changed_at", "changed_at"),  # the roll-ups' watermark
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,10 +77,18 @@ class Reply(db.Model):
     # Why `not_before` holds the reply (a HeldReason value); None for an ordinary back-off.
     held_reason: Mapped[str | None] = mapped_column(sa.String(32))
     x_tweet_id: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    channel: Mapped[ReplyChannel] = mapped_column(
+        str_enum(ReplyChannel, 8), default=ReplyChannel.POST, server_default="post"
+    )
+    x_dm_event_id: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employees.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set on every INSERT and UPDATE through SQLAlchemy (None: before migration 0013).
+    changed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
 
     mention: Mapped[Mention] = relationship()
     author: Mapped[Employee] = relationship(foreign_keys=[author_id], lazy="joined")

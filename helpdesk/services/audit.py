@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, Employee
-from helpdesk.models.audit import GENESIS_HASH
+from helpdesk.models.audit import GENESIS_HASH, encode_details
 from helpdesk.models.types import utcnow
 
 _PG_AUDIT_LOCK = 7_400_001  # pg_advisory_xact_lock key: one chain writer at a time
@@ -35,7 +34,7 @@ def record(
         action=action,
         subject_type=subject_type,
         subject_id=str(subject_id),
-        details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
+        details=encode_details(details),
         prev_hash=prev or GENESIS_HASH,
     )
     event.hash = event.compute_hash()

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent
+from helpdesk.services import periods
 from helpdesk.services.errors import InvalidInput
 
 PAGE_SIZE = 50
 _NUMBER = re.compile(r"\d{4,6}")
 _ACTION = re.compile(r"[a-z_]+(\.[a-z_]+)*")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -36,19 +34,6 @@ class AuditPage:
     next_cursor: str | None
 
 
-def _day_bounds(day: str, tz: str) -> tuple[datetime, datetime]:
-    """[midnight, next midnight) of `day` in `tz`, in UTC."""
-    if not _DAY.fullmatch(day):
-        raise InvalidInput("day must be a date like 2026-01-31.", code="invalid_day")
-    try:
-        first = date.fromisoformat(day)
-    except ValueError:
-        raise InvalidInput("day must be a date like 2026-01-31.", code="invalid_day") from None
-    start = datetime.combine(first, time(), ZoneInfo(tz)).astimezone(UTC)
-    end = datetime.combine(first + timedelta(days=1), time(), ZoneInfo(tz)).astimezone(UTC)
-    return start, end
-
-
 def list_events(
     wanted: AuditFilter, tz: str, *, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> AuditPage:
@@ -63,8 +48,11 @@ def list_events(
             raise InvalidInput("An action looks like mention.claimed.", code="invalid_action")
         query = query.where(AuditEvent.action == wanted.action)
     if wanted.day:
-        start, end = _day_bounds(wanted.day, tz)
-        query = query.where(AuditEvent.at >= start, AuditEvent.at < end)
+        try:
+            day = periods.parse_day(wanted.day, tz)
+        except InvalidInput:
+            raise InvalidInput("day must be a date like 2026-01-31.", code="invalid_day") from None
+        query = query.where(AuditEvent.at >= day.start, AuditEvent.at < day.end)
     if cursor:
         if not cursor.isdigit() or len(cursor) > 18:
             raise InvalidInput("cursor must be a value the page gave.", code="invalid_cursor")

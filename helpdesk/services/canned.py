@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import current_app
 
 from helpdesk.extensions import db
 from helpdesk.models import CannedLanguage, CannedReply, Employee, Role
 from helpdesk.models.canned import MAX_BODY, MAX_TITLE
-from helpdesk.services import audit, rules
+from helpdesk.services import audit, rule_cache
 from helpdesk.services.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from helpdesk.services.guidelines import blocking, check_reply, invisible_characters
 from helpdesk.x.text import normalize_line_endings, with_signature
+
+# The variables a canned reply may hold: filled from the mention and the agent when it is
+# inserted. Any other `{word}` (e.g. `{order}`) is a gap the agent fills in by hand; the
+# server refuses a reply that still has one (replies.unfilled_gaps).
+VARIABLES = ("name", "username", "number")
+_VARIABLE = re.compile(r"\{(" + "|".join(VARIABLES) + r")\}")
 
 # Any employee's number signs a real reply; the longest one (6 digits) keeps the length honest.
 SAMPLE_NUMBER = "000000"
@@ -27,6 +35,16 @@ def list_canned(
     if active_only:
         query = query.where(CannedReply.active.is_(True))
     return list(db.session.scalars(query))
+
+
+def fill_variables(body: str, values: dict[str, str | None]) -> str:
+    """`body` with {name}, {username} and {number} replaced by `values`; a variable whose value
+    is unknown or empty (an author X left unnamed) stays a gap for the agent to fill in."""
+
+    def value(match: re.Match[str]) -> str:
+        return values.get(match.group(1)) or match.group(0)
+
+    return _VARIABLE.sub(value, body)
 
 
 def get_canned(canned_id: int) -> CannedReply:
@@ -119,11 +137,12 @@ def _validate(title: object, body: object, language: object) -> tuple[str, str, 
     lang = _parse_language(language)
     settings = current_app.config["HELPDESK"]
     signed = with_signature(body, SAMPLE_NUMBER, settings.signature_format)
-    refused = blocking(check_reply(signed, rules.current_guideline_policy()))
+    refused = blocking(check_reply(signed, rule_cache.current_guideline_policy()))
     if refused:
         raise Unprocessable(
             "The body breaks the reply guidelines: " + " ".join(v.message for v in refused),
             code="guideline_violation",
+            subject="canned",
             violations=[v.to_dict() for v in refused],
         )
     return title, body, lang

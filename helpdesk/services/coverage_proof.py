@@ -8,12 +8,9 @@ import hashlib
 import hmac
 import io
 import json
-import re
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,11 +29,8 @@ from helpdesk.models import (
 )
 from helpdesk.models.types import iso_utc
 from helpdesk.services.audit import broken_links
-from helpdesk.services.errors import InvalidInput
 from helpdesk.services.export import BOM, safe_cell
 
-MAX_DAYS = 366
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _KEY_LABEL = b"helpdesk coverage report v1"  # the signing key is derived from SECRET_KEY
 MENTION_COLUMNS = (
     "mention_id",
@@ -115,31 +109,6 @@ class Proof:
         return sign(self.csv_bytes)
 
 
-def parse_period(raw_from: str | None, raw_to: str | None, tz: str) -> tuple[datetime, datetime]:
-    """[from, to) in UTC for two dates (to not included) in the desk's zone `tz`."""
-    first, last = _day("from", raw_from), _day("to", raw_to)
-    if last <= first:
-        raise InvalidInput(
-            "to must be after from (to is not included).", code="period_order", parameter="to"
-        )
-    if (last - first).days > MAX_DAYS:
-        raise InvalidInput(
-            f"A proof covers at most {MAX_DAYS} days.", code="period_too_long", parameter="to"
-        )
-    zone = ZoneInfo(tz)
-    start = datetime.combine(first, time(), zone).astimezone(UTC)
-    end = datetime.combine(last, time(), zone).astimezone(UTC)
-    return start, end
-
-
-def _day(name: str, raw: str | None) -> date:
-    text = (raw or "").strip()
-    if _DAY.fullmatch(text):
-        with suppress(ValueError):
-            return date.fromisoformat(text)
-    raise InvalidInput(f"{name} must be a date like 2026-11-01.", parameter=name)
-
-
 def prove(start: datetime, end: datetime, generated_at: datetime) -> Proof:
     """Build the proof for [start, end) as the database stands now."""
     proof = Proof(start, end, generated_at)
@@ -207,7 +176,8 @@ def _live_replies(ids: list[int]) -> dict[int, sa.Row]:
             sa.select(
                 Reply.id,
                 Reply.mention_id,
-                Reply.x_tweet_id,
+                # A DM reply's X id is its DM event's (the column names X's id of our answer).
+                sa.func.coalesce(Reply.x_tweet_id, Reply.x_dm_event_id).label("x_tweet_id"),
                 Reply.posted_at,
                 Reply.status,
                 Employee.number,

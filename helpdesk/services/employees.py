@@ -18,6 +18,7 @@ from helpdesk.models.employees import EMPLOYEE_NUMBER_PATTERN, LANGUAGES
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from helpdesk.services.guidelines import invisible_characters
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 12
@@ -72,7 +73,7 @@ def create_employee(
     """
     number = validate_number(number)
     name = (name or "").strip()
-    if not name or len(name) > 100:
+    if not name or len(name) > 100 or invisible_characters(name):
         raise InvalidInput("A name is 1 to 100 characters.", code="invalid_name")
     role = _parse_role(role)
     validate_password(password, context=(number, name))
@@ -110,9 +111,7 @@ def sign_in(number: str, password: str) -> Employee:
     suspended or not, and Forbidden `account_suspended` only once the password was right:
     saying so earlier would tell a stranger which numbers are suspended.
     """
-    employee = db.session.scalar(
-        sa.select(Employee).where(Employee.number == (number or "").strip())
-    )
+    employee = find_employee((number or "").strip())
     stored = employee.password_hash if employee else _dummy_hash()
     wrong = Unauthorized("Wrong employee number or password.", code="invalid_credentials")
     try:
@@ -326,8 +325,11 @@ def create_token(employee: Employee, name: str | None = None) -> str:
 def issue_token(employee: Employee, name: str | None = None) -> tuple[str, ApiToken]:
     """A new token and its stored row (name, prefix, dates; never the token itself)."""
     name = (name or "").strip() or "API token"
-    if len(name) > 100:
-        raise InvalidInput("A token name is at most 100 characters.", code="invalid_name")
+    if len(name) > 100 or invisible_characters(name):  # NUL: PostgreSQL refuses it (a 500)
+        raise InvalidInput(
+            "A token name is at most 100 characters, without control or invisible characters.",
+            code="invalid_token_name",
+        )
     token = "hd_" + secrets.token_urlsafe(32)
     row = ApiToken(
         employee_id=employee.id,
@@ -389,5 +391,10 @@ def _check_token_authority(actor: Employee, owner: Employee) -> None:
 
 
 def find_employee(number: str) -> Employee | None:
-    """The employee with this number, if any."""
+    """The employee with this number, if any (never for a text that is no employee number).
+
+    Only numbers are looked up: PostgreSQL refuses a NUL in a query parameter (a 500).
+    """
+    if not re.fullmatch(EMPLOYEE_NUMBER_PATTERN, number):
+        return None
     return db.session.scalar(sa.select(Employee).where(Employee.number == number))

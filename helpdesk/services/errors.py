@@ -7,12 +7,17 @@ class ServiceError(Exception):
     """A request the domain refuses, with a stable code and a message a person can act on."""
 
     code = "invalid_request"
+    subject: str | None = None
 
-    def __init__(self, message: str, *, code: str | None = None, **extra: object) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, subject: str | None = None, **extra: object
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        # Not sent to clients: names the catalogue's variant where services share a code.
+        self.subject = subject
         self.extra = extra
 
 

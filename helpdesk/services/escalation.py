@@ -24,10 +24,10 @@ from helpdesk.models import (
     Role,
 )
 from helpdesk.models.types import UTCDateTime, utcnow
-from helpdesk.services import audit, inbox, rules
+from helpdesk.services import audit, inbox, rule_cache
 from helpdesk.services.employees import find_employee
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from helpdesk.services.inbox import MAX_REASON, clean_reason, explain_refusal
+from helpdesk.services.mentions import MAX_REASON, clean_reason, explain_refusal
 from helpdesk.services.settlement import Settled, settle_escalations
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ SLA_BREACH_REASON = "No first response within the SLA."
 
 def sla_seconds(priority: Priority) -> int:
     """The time to first response allowed for a priority (its SLA target, else the settings)."""
-    return rules.sla_seconds(priority)
+    return rule_cache.sla_seconds(priority)
 
 
 def due_at(mention: Mention) -> datetime:

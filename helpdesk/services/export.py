@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator
-from contextlib import suppress
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from helpdesk.extensions import db
-from helpdesk.models import Employee, Mention, MentionStatus, Reply, Role, XUser
+from helpdesk.models import Employee, Mention, MentionKind, MentionStatus, Reply, Role, XUser
 from helpdesk.models.types import iso_utc, utcnow
-from helpdesk.services.errors import Forbidden, InvalidInput
+from helpdesk.services import rule_cache
+from helpdesk.services.errors import Forbidden
+from helpdesk.services.guidelines import GuidelinePolicy, mask_personal_data
 
 BOM = "\ufeff"  # Excel reads a CSV as UTF-8 (Japanese intact) only when it starts with one
 CHUNK = 500  # rows per query: memory stays flat however long the period
-MAX_DAYS = 366
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
 # (OWASP "CSV Injection"); Japanese Excel also reads the full-width forms.
@@ -42,38 +40,11 @@ COLUMNS = (
     "answered_at",  # our reply's posting time; for answered_elsewhere, when we saw it
 )
 
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: the dates go into a header
-
 
 def safe_cell(value: object) -> str:
     """The cell's text, with a ' in front when a spreadsheet would read it as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _day(name: str, raw: str | None) -> date:
-    text = (raw or "").strip()
-    if _DAY.fullmatch(text):
-        with suppress(ValueError):  # 2026-02-30 gets the same answer as any other bad date
-            return date.fromisoformat(text)
-    raise InvalidInput(f"{name} must be a date like 2026-01-31.", parameter=name)
-
-
-def parse_days(
-    raw_from: str | None, raw_to: str | None, tz: str | tzinfo
-) -> tuple[datetime, datetime]:
-    """[start, end) in UTC for the whole days `from` to `to` (both included) in zone `tz`."""
-    first, last = _day("from", raw_from), _day("to", raw_to)
-    if last < first:
-        raise InvalidInput("from must be on or before to.", parameter="from")
-    if (last - first).days >= MAX_DAYS:
-        raise InvalidInput(
-            f"An export covers at most {MAX_DAYS} days.", code="period_too_long", parameter="to"
-        )
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    start = datetime.combine(first, time(), zone).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
-    return start, end
 
 
 def mentions_csv(
@@ -88,13 +59,14 @@ def mentions_csv(
 
 def _pieces(start: datetime, end: datetime, chunk_size: int) -> Iterator[str]:
     yield BOM + _csv([COLUMNS])
+    policy = rule_cache.current_guideline_policy()
     after: int | None = None
     while True:
         rows = _mentions(start, end, after, chunk_size)
         latest = _latest_replies([row.id for row in rows])
         db.session.rollback()  # hold no transaction (nor SQLite's lock) while the client reads
         if rows:
-            yield _csv(_cells(row, latest.get(row.id)) for row in rows)
+            yield _csv(_cells(row, latest.get(row.id), policy) for row in rows)
         if len(rows) < chunk_size:
             return
         after = rows[-1].tweet_id
@@ -109,6 +81,7 @@ def _mentions(start: datetime, end: datetime, after: int | None, limit: int) -> 
             Mention.tweet_id,
             Mention.created_at,
             Mention.text,
+            Mention.kind,
             Mention.status,
             Mention.priority,
             Mention.closed_at,
@@ -138,8 +111,13 @@ def _latest_replies(mention_ids: list[int]) -> dict[int, sa.Row]:
     return {row.mention_id: row for row in db.session.execute(query)}  # the last one wins
 
 
-def _cells(row: sa.Row, reply: sa.Row | None) -> list[object]:
+def _cells(row: sa.Row, reply: sa.Row | None, policy: GuidelinePolicy) -> list[object]:
     answered = reply.posted_at if reply is not None and reply.posted_at else None
+
+    # A DM may carry personal data (that is what it is for); an export must not.
+    def private(text: str) -> str:
+        return mask_personal_data(text, policy) if row.kind == MentionKind.DM else text
+
     if answered is None and row.status is MentionStatus.ANSWERED_ELSEWHERE:
         answered = row.closed_at
     return [
@@ -148,11 +126,11 @@ def _cells(row: sa.Row, reply: sa.Row | None) -> list[object]:
         iso_utc(row.created_at),
         row.username,
         row.name,
-        row.text,
+        private(row.text),
         row.status.value,
         row.priority.value,
         row.claimed_by,
-        reply.text if reply is not None else None,
+        private(reply.text) if reply is not None else None,
         reply.status.value if reply is not None else None,
         reply.x_tweet_id if reply is not None else None,
         iso_utc(answered),

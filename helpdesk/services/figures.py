@@ -102,7 +102,7 @@ def table(
     """The columns and rows of figure `name`; NotFound for a figure that does not exist."""
     build = kind.get(name)
     if build is None:
-        raise NotFound(f"There is no figure {name!r}.")
+        raise NotFound(f"There is no figure {name!r}.", subject="figure")
     return build(figures, ZoneInfo(tz) if isinstance(tz, str) else tz)
 
 

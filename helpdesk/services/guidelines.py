@@ -86,12 +86,25 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Violation:
+    """One finding: its rule, its severity, an English message, and the values it names.
+
+    Pages and the API's ja answers build the reader's sentence from rule + params
+    (web/findings.py); `message` is the English one, for logs and English clients.
+    """
+
     rule: str
     severity: Severity
     message: str
+    params: Mapping[str, object] = field(default_factory=dict, hash=False, compare=False)
 
     def to_dict(self) -> dict:
-        return {"rule": self.rule, "severity": str(self.severity), "message": self.message}
+        """The finding as JSON: rule, severity, the English message and its params."""
+        return {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "message": self.message,
+            "params": dict(self.params),
+        }
 
 
 @dataclass(frozen=True)
@@ -154,14 +167,25 @@ class GuidelinePolicy:
 DEFAULT_POLICY = GuidelinePolicy()
 
 
+DM_MAX_CHARS = 10_000  # X's limit for a DM's text
+
+
 def check_reply(
     text: str,
     policy: GuidelinePolicy = DEFAULT_POLICY,
     *,
     customer_username: str | None = None,
     brand_username: str | None = None,
+    channel: str = "post",
 ) -> list[Violation]:
-    """Return every guideline finding for ``text``, the full text as it will be posted."""
+    """Return every guideline finding for ``text``, the full text as it will be sent.
+
+    ``channel`` "dm": the reply goes privately, so personal data is allowed (it is what a case
+    moved to DM is for) and X's DM limit (10,000 characters) replaces the post's 280 weighted;
+    banned terms, link rules, mentions and invisible characters apply as in public.
+    """
+    if channel == "dm":
+        return _check_dm(text, policy, customer_username, brand_username)
     if _is_empty(text, policy.signature_format):
         return [
             Violation(
@@ -178,6 +202,7 @@ def check_reply(
                 policy.severity("length"),
                 f"This reply has {len(text)} characters, far over the {MAX_WEIGHTED_LENGTH} "
                 "X allows; shorten it.",
+                {"characters": len(text), "limit": MAX_WEIGHTED_LENGTH},
             )
         ]
     violations = control_characters(text, policy)
@@ -189,6 +214,7 @@ def check_reply(
                 policy.severity("length"),
                 f"This reply is {length}/{MAX_WEIGHTED_LENGTH} characters as X counts them "
                 "(Japanese characters count 2, links 23, signature included); shorten it.",
+                {"length": length, "limit": MAX_WEIGHTED_LENGTH},
             )
         )
     violations += _personal_data(text, policy)
@@ -197,6 +223,29 @@ def check_reply(
         violations += _link_domains(text, policy)
     if "third_party_mention" not in policy.disabled:
         violations += _third_party_mentions(text, policy, customer_username, brand_username)
+    return violations
+
+
+def _check_dm(
+    text: str, policy: GuidelinePolicy, customer: str | None, brand: str | None
+) -> list[Violation]:
+    if not text.strip():
+        return [Violation("empty", policy.severity("empty"), "This DM is empty; write an answer.")]
+    if len(text) > DM_MAX_CHARS:
+        return [
+            Violation(
+                "length",
+                policy.severity("length"),
+                f"This DM has {len(text)} characters; X allows {DM_MAX_CHARS}. Shorten it.",
+                {"characters": len(text), "limit": DM_MAX_CHARS},
+            )
+        ]
+    violations = control_characters(text, policy)
+    violations += _banned_terms(text, policy)
+    if "link_domain" not in policy.disabled:
+        violations += _link_domains(text, policy)
+    if "third_party_mention" not in policy.disabled:
+        violations += _third_party_mentions(text, policy, customer, brand)
     return violations
 
 
@@ -258,6 +307,7 @@ def control_characters(text: str, policy: GuidelinePolicy = DEFAULT_POLICY) -> l
             policy.severity("control_character"),
             f"This reply contains control or invisible characters ({codes}); delete them "
             "(retype a pasted text): only line breaks are allowed.",
+            {"codes": codes},
         )
     ]
 
@@ -336,6 +386,22 @@ def _find_personal_data(text: str, policy: GuidelinePolicy) -> dict[str, list[st
     return found
 
 
+def mask_personal_data(text: str, policy: GuidelinePolicy = DEFAULT_POLICY) -> str:
+    """``text`` with every stretch of personal data (as the guard finds it) replaced by ＊:
+    DMs may carry it, exports and logs must not."""
+    norm = _normalise_for_matching(text)
+    base = text if len(norm) == len(text) else norm  # spans refer to the normalised text
+    found = _find_personal_data(text, policy)
+    masked = base
+    for values in found.values():
+        for value in values:
+            start = norm.find(value)
+            while start >= 0:
+                masked = masked[:start] + "＊" * len(value) + masked[start + len(value) :]
+                start = norm.find(value, start + len(value))
+    return masked
+
+
 def personal_data_kinds(text: str, policy: GuidelinePolicy = DEFAULT_POLICY) -> set[str]:
     """The kinds of personal data check_reply reports in ``text`` (switched-off kinds left out)."""
     found = _find_personal_data(text, policy)
@@ -368,6 +434,7 @@ def _personal_data(text: str, policy: GuidelinePolicy) -> list[Violation]:
                 policy.severity(f"personal_data.{kind}"),
                 f"This reply contains {what}{hint}; remove {it} and ask the customer to continue "
                 "by direct message (DM) instead of in a public reply.",
+                {"kind": kind, "count": len(values), "endings": hint and ", ".join(endings)},
             )
         )
     return violations
@@ -400,6 +467,7 @@ def _banned_terms(text: str, policy: GuidelinePolicy) -> list[Violation]:
                     "banned_term",
                     policy.term_severities.get(term, policy.severity("banned_term")),
                     f'This reply contains the banned term "{term}"; remove it before posting.',
+                    {"term": term},
                 )
             )
     return violations
@@ -413,7 +481,13 @@ _SCHEME_URL = re.compile(r"(?i)\bhttps?://[^\s/?#<>\"'()\[\]{}、。「」]+")
 
 
 def _hosts(text: str) -> list[str]:
-    urls = [u["url"] for u in extract_urls_with_indices(text)]
+    # twitter-text is slow on long input: a long DM is read in overlapping slices.
+    step = MAX_COUNTED_CHARS
+    urls = [
+        u["url"]
+        for start in range(0, max(len(text), 1), step)
+        for u in extract_urls_with_indices(text[max(start - 100, 0) : start + step])
+    ]
     urls += [m.group() for m in _SCHEME_URL.finditer(text)]
     hosts: dict[str, None] = {}
     for url in urls:
@@ -429,7 +503,12 @@ def _domain_allowed(host: str, allowed: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in allowed)
 
 
+# X's own "send us a DM" link (move to DM): always allowed, whatever the domain list says.
+DM_LINK = re.compile(r"https://x\.com/messages/compose\?recipient_id=[0-9]{1,19}(?![\w/?&=.-])")
+
+
 def _link_domains(text: str, policy: GuidelinePolicy) -> list[Violation]:
+    text = DM_LINK.sub(" ", text)
     return [
         Violation(
             "link_domain",
@@ -437,6 +516,7 @@ def _link_domains(text: str, policy: GuidelinePolicy) -> list[Violation]:
             f"This reply links to {host}, which is not an allowed domain; link to "
             f"{policy.allowed_domains[0] if policy.allowed_domains else 'our site'} "
             "or remove the link.",
+            {"host": host, "allowed": policy.allowed_domains[0] if policy.allowed_domains else ""},
         )
         for host in _hosts(text)
         if not _domain_allowed(host, policy.allowed_domains)
@@ -469,6 +549,7 @@ def _third_party_mentions(
             policy.severity("third_party_mention"),
             f"This reply mentions @{handle}, who is not the customer; remove the mention "
             "unless that account really needs to see this reply.",
+            {"handle": handle},
         )
         for handle in handles.values()
     ]

@@ -13,15 +13,16 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
-from helpdesk.models import Employee, Mention, MentionStatus, Reply, Role, XUser
+from helpdesk.models import Employee, Mention, MentionStatus, Priority, Reply, Role, XUser
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit
-from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from helpdesk.services import audit, routing
+from helpdesk.services.errors import Conflict, Forbidden, InvalidInput
+from helpdesk.services.mentions import claim_free, clean_reason, explain_refusal, get_mention
 from helpdesk.services.settlement import Settled, settle_escalations
 
 LIST_FILTERS = ("open", "answered", "escalated", "dismissed", "all", "mine")
+KIND_FILTERS = ("all", "post", "dm")
 MAX_PAGE = 200
-MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -32,40 +33,9 @@ class MentionPage:
     next_cursor: str | None
 
 
-def claim_free(now: datetime, employee_id: int) -> sa.ColumnElement[bool]:
-    """Unclaimed, claim expired, or already mine."""
-    return sa.or_(
-        Mention.claimed_by_id.is_(None),
-        Mention.claim_expires_at <= now,
-        Mention.claimed_by_id == employee_id,
-    )
-
-
-def get_mention(mention_id: int) -> Mention:
-    """One mention, or NotFound."""
-    mention = db.session.get(Mention, mention_id)
-    if mention is None:
-        raise NotFound(f"No mention {mention_id}.")
-    return mention
-
-
-def explain_refusal(mention_id: int, now: datetime) -> Conflict | NotFound:
-    """Why a conditional update touched nothing: gone, closed, or someone else's claim."""
-    db.session.rollback()
-    mention = db.session.get(Mention, mention_id)
-    if mention is None:
-        return NotFound(f"No mention {mention_id}.")
-    if mention.status is not MentionStatus.OPEN:
-        return Conflict(f"This mention is already {mention.status.value}.", code="not_open")
-    holder = mention.claim_holder(now)
-    number = holder.number if holder else None
-    return Conflict(
-        f"Employee {number} is working on this mention.", code="already_claimed", claimed_by=number
-    )
-
-
 def claim(mention_id: int, employee: Employee) -> Mention:
     """Take the claim in one conditional UPDATE; 409 naming the holder when someone has it."""
+    routing.check_may_claim(mention_id, employee)
     now = utcnow()
     ttl = current_app.config["HELPDESK"].claim_ttl_seconds
     result = db.session.execute(
@@ -105,18 +75,6 @@ def release(mention_id: int, employee: Employee) -> Mention:
     audit.record("mention.released", "mention", mention_id, actor=employee)
     db.session.commit()
     return get_mention(mention_id)
-
-
-def clean_reason(reason: object, *, what: str = "reason", missing: str = "Give a reason.") -> str:
-    """A required free-text reason (or note): 1 to 500 characters after trimming."""
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise InvalidInput(missing, code=f"{what}_required")
-    if len(text) > MAX_REASON:
-        raise InvalidInput(
-            f"A {what} can be at most {MAX_REASON} characters.", code=f"{what}_too_long"
-        )
-    return text
 
 
 def dismiss(mention_id: int, employee: Employee, reason: object) -> Mention:
@@ -174,20 +132,35 @@ def dismiss(mention_id: int, employee: Employee, reason: object) -> Mention:
 
 # A page ends at a (created_at, tweet_id) pair; the cursor carries it as base64 of
 # "<microseconds since the epoch>.<tweet id>", opaque to clients and checked on the way in.
-_CURSOR_RE = re.compile(r"(\d{1,17})\.(\d{1,19})")
+# Sorted by priority, a page ends at (rank, created_at, tweet_id): "p<rank>.<micros>.<id>".
+_CURSOR_RE = re.compile(r"(?:p([01])\.)?(\d{1,17})\.(\d{1,19})")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_TWEET_ID = 2**63 - 1
+SORTS = ("oldest", "newest", "priority")
 
 
-def encode_cursor(mention: Mention) -> str:
+def _rank(priority: Priority | str) -> int:
+    """A priority's place in the priority sort: high first."""
+    return 0 if Priority(priority) is Priority.HIGH else 1
+
+
+def _rank_column() -> sa.ColumnElement[int]:
+    return sa.case((Mention.priority == Priority.HIGH, 0), else_=1)
+
+
+def encode_cursor(mention: Mention, by_priority: bool = False) -> str:
     """The opaque cursor that resumes a list just after `mention`."""
     micros = (mention.created_at - _EPOCH) // timedelta(microseconds=1)
-    raw = f"{micros}.{mention.tweet_id}".encode("ascii")
+    prefix = f"p{_rank(mention.priority)}." if by_priority else ""
+    raw = f"{prefix}{micros}.{mention.tweet_id}".encode("ascii")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """The (created_at, tweet_id) a cursor resumes after; InvalidInput if it was not ours."""
+def parse_cursor(
+    cursor: str | None, by_priority: bool = False
+) -> tuple[datetime, int] | tuple[int, datetime, int] | None:
+    """The (created_at, tweet_id) a cursor resumes after, or (rank, created_at, tweet_id) for
+    the priority sort; InvalidInput if it was not ours or was made for the other order."""
     if cursor in (None, ""):
         return None
     invalid = InvalidInput("cursor must be a value returned as next_cursor.", code="invalid_cursor")
@@ -198,45 +171,55 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError
         raise invalid from None
     match = _CURSOR_RE.fullmatch(raw)
-    if match is None or int(match.group(2)) > _MAX_TWEET_ID:
+    if match is None or int(match.group(3)) > _MAX_TWEET_ID:
         raise invalid
-    return _EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2))
+    if (match.group(1) is not None) != by_priority:
+        raise invalid
+    at = _EPOCH + timedelta(microseconds=int(match.group(2)))
+    if by_priority:
+        return int(match.group(1)), at, int(match.group(3))
+    return at, int(match.group(3))
 
 
 def _page_of(
-    query: sa.Select[tuple[Mention]], after: tuple[datetime, int] | None, newest_first: bool
+    query: sa.Select[tuple[Mention]],
+    after: tuple | None,
+    newest_first: bool,
+    by_priority: bool = False,
 ) -> sa.Select[tuple[Mention]]:
     """`query` in the customer's order from just past `after` (a row comparison, which
-    SQLite and PostgreSQL both answer from the (status, created_at, tweet_id) index)."""
-    pair = sa.tuple_(Mention.created_at, Mention.tweet_id)
+    SQLite and PostgreSQL both answer from the (status, created_at, tweet_id) index).
+
+    By priority: high first, then the customer's order within each priority, the same
+    keyset rule with the rank in front.
+    """
+    columns = [Mention.created_at, Mention.tweet_id]
+    if by_priority:
+        columns.insert(0, _rank_column())
+    pair = sa.tuple_(*columns)
     if after is not None:
-        query = query.where(pair < after if newest_first else pair > after)
-    if newest_first:
-        return query.order_by(Mention.created_at.desc(), Mention.tweet_id.desc())
-    return query.order_by(Mention.created_at, Mention.tweet_id)
+        if by_priority:
+            # The rank always ascends (high first); only the time part may run newest first.
+            rank, *rest = after
+            within = sa.tuple_(*columns[1:])
+            later = within < tuple(rest) if newest_first else within > tuple(rest)
+            query = query.where(sa.or_(columns[0] > rank, sa.and_(columns[0] == rank, later)))
+        else:
+            query = query.where(pair < after if newest_first else pair > after)
+    time_order = (
+        [Mention.created_at.desc(), Mention.tweet_id.desc()]
+        if newest_first
+        else [Mention.created_at, Mention.tweet_id]
+    )
+    if by_priority:
+        return query.order_by(_rank_column(), *time_order)
+    return query.order_by(*time_order)
 
 
-def list_mentions(
-    status: str = "open",
-    *,
-    limit: int = 50,
-    cursor: str | None = None,
-    employee: Employee | None = None,
-    search: str | None = None,
-    newest_first: bool | None = None,
-) -> MentionPage:
-    """A keyset page of mentions by the customer's time (then tweet id); open ones oldest first,
-    the rest newest first by default."""
-    if status not in LIST_FILTERS:
-        raise InvalidInput(
-            f"status must be one of {', '.join(LIST_FILTERS)}.", code="invalid_status"
-        )
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", code="invalid_limit")
-    after = parse_cursor(cursor)
-    if newest_first is None:
-        newest_first = status not in ("open", "mine", "escalated")
-    query = sa.select(Mention).options(selectinload(Mention.claimed_by))
+def _of_status(
+    query: sa.Select[tuple[Mention]], status: str, employee: Employee | None
+) -> sa.Select[tuple[Mention]]:
+    """`query` narrowed to one of the list's filters."""
     now = utcnow()
     if status == "open":
         query = query.where(Mention.status == MentionStatus.OPEN)
@@ -256,8 +239,53 @@ def list_mentions(
             Mention.claimed_by_id == employee.id,
             Mention.claim_expires_at > now,
         )
+    return query
+
+
+def list_mentions(
+    status: str = "open",
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    employee: Employee | None = None,
+    search: str | None = None,
+    newest_first: bool | None = None,
+    sort: str | None = None,
+    kind: str | None = None,
+) -> MentionPage:
+    """A keyset page of mentions by the customer's time (then tweet id); open ones oldest first,
+    the rest newest first by default. `sort`: oldest, newest, or priority (high first, then
+    the default order of the status); `kind`: all, post (public mentions) or dm."""
+    if status not in LIST_FILTERS:
+        raise InvalidInput(
+            f"status must be one of {', '.join(LIST_FILTERS)}.", code="invalid_status"
+        )
+    if sort not in (None, "", *SORTS):
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}.", code="invalid_sort")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", code="invalid_limit")
+    kind = kind or "all"
+    if kind not in KIND_FILTERS:
+        raise InvalidInput(
+            f"kind must be one of {', '.join(KIND_FILTERS)}.",
+            code="invalid_kind",
+            subject="mentions",
+        )
+    by_priority = sort == "priority"
+    if sort in ("oldest", "newest"):
+        newest_first = sort == "newest"
+    after = parse_cursor(cursor, by_priority)
+    if newest_first is None:
+        newest_first = status not in ("open", "mine", "escalated")
+    query = _of_status(
+        sa.select(Mention).options(selectinload(Mention.claimed_by)), status, employee
+    )
+    if kind != "all":
+        query = query.where(Mention.kind == kind)
     if search and search.strip():
-        term = search.strip()[:100]
+        # Searched as ingest stores text (a NUL made U+FFFD): PostgreSQL refuses a NUL in a
+        # query parameter (a 500 on the inbox and GET /api/v1/mentions?q=).
+        term = search.strip()[:100].replace("\x00", "\ufffd")
         query = query.join(Mention.author).where(
             sa.or_(
                 *(
@@ -266,14 +294,16 @@ def list_mentions(
                 )
             )
         )
-    rows = list(db.session.scalars(_page_of(query, after, newest_first).limit(limit + 1)))
+    page = _page_of(query, after, newest_first, by_priority)
+    rows = list(db.session.scalars(page.limit(limit + 1)))
     items = rows[:limit]
-    next_cursor = encode_cursor(items[-1]) if len(rows) > limit and items else None
+    next_cursor = encode_cursor(items[-1], by_priority) if len(rows) > limit and items else None
     return MentionPage(items=items, next_cursor=next_cursor)
 
 
 def conversation(mention: Mention, limit: int = 50) -> list[Mention]:
-    """The customer's other mentions in this conversation or by the same author, oldest first."""
+    """The customer's other mentions and DMs, in this conversation or by the same author, in
+    one time line, oldest first."""
     query = (
         sa.select(Mention)
         .where(

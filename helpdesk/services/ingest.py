@@ -21,8 +21,9 @@ from helpdesk.models import BrandAccount, IngestOutcome, IngestRun, Mention, XUs
 from helpdesk.models.types import utcnow
 from helpdesk.services import authors
 from helpdesk.services.brand import get_brand_account, x_client
+from helpdesk.services.languages import detect_language
 from helpdesk.services.priority import DEFAULT_PRIORITY_RULES, PriorityRules, priority_for
-from helpdesk.services.rules import current_priority_rules
+from helpdesk.services.rule_cache import current_priority_rules
 from helpdesk.x.errors import XError, XMalformed, XRateLimited
 from helpdesk.x.models import TweetPage, XTweet
 
@@ -103,6 +104,7 @@ def _mention_row(
         "text": tweet.text,
         "links": [asdict(link) for link in tweet.links] or None,
         "lang": tweet.lang,
+        "language": detect_language(tweet.text),
         "created_at": tweet.created_at or now,
         "ingested_at": now,
         "status": "open",

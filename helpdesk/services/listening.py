@@ -1,16 +1,13 @@
 """Listening for a period: volume over time with spikes, top terms and hashtags, priority and tone.
 
-Terms: Japanese is tokenised by MeCab with UniDic (fugashi + unidic-lite) and counted by
-lemma (nouns, proper nouns, verbs; stop words dropped); English words are lower-cased and
-counted with a small stop list. URLs, @mentions and hashtags are not terms, and neither is
-the brand's own handle. Hashtags (# or full-width ＃, Japanese ones too) are counted apart.
-UniDic's short units suit matching but cut the words a supervisor reads, so a run of nouns
-with their prefixes and suffixes is joined back into one term (充電 + 器 -> 充電器,
-クレジット + カード -> クレジットカード).
-
-Scale: volume, spikes and priority are counted by the database (GROUP BY). Texts are read
-streamed (yield_per) and only the newest MAX_TEXTS of the period are tokenised and toned;
-the answer says how many were (`sample`), so the figures above 100k mentions stay fast.
+Scale: every figure is read from listening's roll-ups (services/listening_rollups.py: per UTC
+day and hour, mentions and how many had each term, hashtag, tone and priority, kept by an RQ
+job), with only the partial hours at a period's edges and the hours changed since the job's
+watermark counted live, so the figures are exact and a month costs a sum of small rows. Until
+the job has built them (or after the tone words or the brand's handle changed, until its next
+run) they are computed as before: volume and priority by the database, and only the newest
+MAX_TEXTS texts of the period tokenised and toned; the answer says how many were (`sample`).
+`listening_exact` counts every text of the period: the reference the roll-ups are tested on.
 
 Spikes: an hour of the period is a spike when its count is at least MIN_SPIKE and above
 median + SPIKE_K * max(1.4826 * MAD, 1) of the same local hour on each of the previous
@@ -20,11 +17,9 @@ deviation for normal data; the floor of 1 keeps a flat baseline from flagging no
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta, tzinfo
-from functools import cache
 from statistics import median
 from zoneinfo import ZoneInfo
 
@@ -33,9 +28,16 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.models import Mention, Priority
 from helpdesk.models.types import utcnow
-from helpdesk.services import brand, priority
+from helpdesk.services import listening_rollups
 from helpdesk.services.errors import InvalidInput
-from helpdesk.services.rules import current_priority_rules
+from helpdesk.services.listening_rollups import hourly_counted as _hourly
+from helpdesk.services.listening_text import (  # noqa: F401 - the words' functions live there
+    TONE_NAMES,
+    hashtags,
+    terms,
+    tone_of,
+)
+from helpdesk.services.rollup_figures import offset_segments
 
 HOURLY_UP_TO = timedelta(days=3)  # longer periods are drawn per day
 BASELINE_DAYS = 28
@@ -45,149 +47,9 @@ MAX_TEXTS = 10_000
 TOP = 20
 CHUNK = 1_000
 
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_MENTION = re.compile(r"(?<![\w@])[@＠]\w+")
-_HASHTAG = re.compile(r"(?<![\w&])[#＃](\w+)")
-_ENGLISH = re.compile(r"[a-z][a-z0-9_'’]*")
-_ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z0-9_'’]*")
-
-ENGLISH_STOP = frozenset(
-    """a about after again all also am an and any are as at be been but by can cant could
-    did do does dont for from get got had has have having he her here him his how i im if
-    in into is it its ive just me my no not now of on or our out please so still than that
-    the their them then there these they this to too up us was we were what when where which
-    who why will with would yet you your youre""".split()
-)
-JAPANESE_STOP = frozenset(
-    """こと もの ため よう ところ 方 時 今 等 中 人 物 事 感じ 様 所 訳 筈 度 前 後 上 下 日
-    さん 君 達 様子""".split()
-)
-# Units that end a compound rather than join it (購入後 is 購入, not a product); 日 joins
-# (発送予定日), and polite prefixes and name suffixes stay out (お問い合わせ, 田中さん).
-COMPOUND_BREAKS = (JAPANESE_STOP - {"日"}) | frozenset("御 お ご ちゃん 殿 氏 たち ら".split())
-TERM_POS = ("名詞", "動詞")
-SKIP_POS2 = ("数詞", "非自立可能", "助動詞語幹")  # numbers; する/ある/いる/なる-like helpers
-
-TONE_NAMES = ("angry", "negative", "neutral")
-
-
-@cache
-def _tagger():
-    """One MeCab tagger per process (loading the dictionary is the slow part)."""
-    import fugashi
-
-    return fugashi.Tagger()
-
 
 def _zone(tz: str | tzinfo) -> tzinfo:
     return ZoneInfo(tz) if isinstance(tz, str) else tz
-
-
-def _fold(text: str) -> str:
-    """NFKC and casefold: for counting only; what is stored and shown stays as X sent it."""
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def hashtags(text: str) -> list[str]:
-    """The hashtags of a text, folded (#Sale, ＃ｓａｌｅ -> #sale); all-digit tags are not tags."""
-    return ["#" + tag for tag in _HASHTAG.findall(_fold(text)) if not tag.isdigit()]
-
-
-def terms(text: str, handle: str = "") -> list[str]:
-    """Content words of a text: Japanese lemmas by fugashi, English words lower-cased."""
-    folded = _fold(text)
-    folded = _HASHTAG.sub(" ", _MENTION.sub(" ", _URL.sub(" ", folded)))
-    own = handle.casefold().lstrip("@")
-    words = (word.strip("'’") for word in _ENGLISH.findall(folded))
-    found = [w for w in words if len(w) > 1 and w not in ENGLISH_STOP and w != own]
-    rest = _ENGLISH_RUN.sub(" ", folded)
-    chain: list = []  # a run of short units that may form one compound noun
-    for word in _tagger()(rest):
-        if _in_compound(word):
-            chain.append(word)
-            continue
-        found += _compound_or_words(chain)
-        chain = []
-        found += _word(word)
-    return found + _compound_or_words(chain)
-
-
-def _word(word) -> list[str]:
-    """One short unit as a term (its lemma: 届かない -> 届く), or nothing."""
-    feature = word.feature
-    if feature.pos1 not in TERM_POS or feature.pos2 in SKIP_POS2:
-        return []
-    lemma = (feature.lemma or word.surface).split("-", 1)[0]
-    if lemma in JAPANESE_STOP or len(lemma) < 2 and not _is_kanji(lemma):
-        return []
-    return [lemma]
-
-
-def _in_compound(word) -> bool:
-    """Whether a short unit can be part of a compound noun: a content noun, a prefix (再, 未;
-    not the polite お/ご), a noun-making suffix (器, 書, 料; not さん or 様), or an adjectival
-    noun such as スマート in スマートフォン."""
-    feature = word.feature
-    lemma = (feature.lemma or word.surface).split("-", 1)[0]
-    if lemma in COMPOUND_BREAKS or word.surface in COMPOUND_BREAKS:
-        return False
-    if feature.pos1 == "名詞":
-        return feature.pos2 not in SKIP_POS2
-    if feature.pos1 == "接尾辞":
-        return feature.pos2 == "名詞的"
-    return feature.pos1 in ("接頭辞", "形状詞")
-
-
-def _compound_or_words(chain: list) -> list[str]:
-    """A run of nouns, prefixes and suffixes as one term, as a person reads it (充電 + 器 ->
-    充電器); a run with fewer than two units around a noun gives each unit's own term."""
-    start, end = 0, len(chain)
-    while start < end and chain[start].feature.pos1 == "接尾辞":  # a suffix cannot begin one
-        start += 1
-    while end > start and chain[end - 1].feature.pos1 in ("接頭辞", "形状詞"):  # nor end one
-        end -= 1
-    core = chain[start:end]
-    if len(core) < 2 or not any(word.feature.pos1 == "名詞" for word in core):
-        return [term for word in chain for term in _word(word)]
-    return [
-        *(term for word in chain[:start] for term in _word(word)),
-        "".join(word.surface for word in core),
-        *(term for word in chain[end:] for term in _word(word)),
-    ]
-
-
-def _is_kanji(text: str) -> bool:
-    return bool(text) and all("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-def tone_of(text: str, rules: priority.PriorityRules = priority.DEFAULT_PRIORITY_RULES) -> str:
-    """angry (high-priority tone), negative (some negative sign) or neutral, by priority's rules."""
-    score = priority.tone_score(text, rules)
-    if score >= rules.tone_threshold:
-        return "angry"
-    return "negative" if score else "neutral"
-
-
-def _hour_key() -> sa.ColumnElement[str]:
-    """The UTC hour of Mention.created_at as 'YYYY-MM-DD HH', on either backend."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'
-        return sa.func.substr(Mention.created_at, 1, 13, type_=sa.String)
-    utc = sa.func.timezone("UTC", Mention.created_at)
-    return sa.func.to_char(sa.func.date_trunc("hour", utc), "YYYY-MM-DD HH24", type_=sa.String)
-
-
-def _hourly(start: datetime, end: datetime) -> Counter[datetime]:
-    """Mentions per UTC hour in [start, end), counted by the database."""
-    key = _hour_key().label("hour")
-    rows = db.session.execute(
-        sa.select(key, sa.func.count())
-        .where(Mention.created_at >= start, Mention.created_at < end)
-        .group_by(key)
-    ).all()
-    return Counter(
-        {datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC): n for hour, n in rows}
-    )
 
 
 def _hours(start: datetime, end: datetime) -> list[datetime]:
@@ -206,18 +68,31 @@ def _spike_threshold(history: list[int]) -> float:
     return max(centre + SPIKE_K * max(1.4826 * mad, 1.0), float(MIN_SPIKE))
 
 
+def _fixed_offset(zone: tzinfo, start: datetime, end: datetime) -> bool:
+    """Whether the zone keeps one UTC offset all through [start, end)."""
+    lo, hi = math.floor(start.timestamp() / 900), math.ceil(end.timestamp() / 900)
+    segments = offset_segments(zone, lo, hi)
+    return len(segments) == 1
+
+
 def _volume(
-    start: datetime, end: datetime, zone: tzinfo
+    start: datetime, end: datetime, zone: tzinfo, counts: Counter[datetime]
 ) -> tuple[str, list[dict[str, object]], list[dict[str, object]]]:
-    """(bucket, volume buckets, spike hours); an hour row has its usual level and spike flag."""
-    counts = _hourly(start - timedelta(days=BASELINE_DAYS), end)
+    """(bucket, volume buckets, spike hours) from the mentions per UTC hour of [start less the
+    baseline, end); an hour row has its usual level and spike flag."""
     hourly = []
+    fixed = _fixed_offset(zone, start - timedelta(days=BASELINE_DAYS), end)
+    by_hour = {int(when.timestamp()) // 3600: n for when, n in counts.items()} if fixed else {}
     for hour in _hours(start, end):
-        local = hour.astimezone(zone)
-        history = [
-            counts.get((local - timedelta(days=d)).astimezone(UTC), 0)
-            for d in range(1, BASELINE_DAYS + 1)
-        ]
+        if fixed:  # the same local hour d days before is d * 24 hours before: integer keys
+            at = int(hour.timestamp()) // 3600
+            history = [by_hour.get(at - 24 * d, 0) for d in range(1, BASELINE_DAYS + 1)]
+        else:
+            local = hour.astimezone(zone)
+            history = [
+                counts.get((local - timedelta(days=d)).astimezone(UTC), 0)
+                for d in range(1, BASELINE_DAYS + 1)
+            ]
         count = counts.get(hour, 0)
         threshold = _spike_threshold(history)
         hourly.append(
@@ -267,36 +142,120 @@ def _ranked(counter: Counter[str]) -> list[dict[str, object]]:
 def listening(
     start: datetime, end: datetime, tz: str | tzinfo, *, now: datetime | None = None
 ) -> dict[str, object]:
-    """The listening figures for mentions created in [start, end); days and hours in `tz`."""
+    """The listening figures for mentions created in [start, end); days and hours in `tz`: from
+    the roll-ups when they are built with the rules in force, else from a sample of texts."""
+    _check(start, end)
+    handle, rules = listening_rollups.current()
+    counts = listening_rollups.period_counts(start, end, handle, rules)
+    hourly = listening_rollups.hourly_mentions(start - timedelta(days=BASELINE_DAYS), end)
+    if counts is None or hourly is None:
+        return _computed(start, end, tz, MAX_TEXTS, now=now)
+    zone = _zone(tz)
+    bucket, volume, spikes = _volume(start, end, zone, hourly)
+    kinds: dict[str, Counter[str]] = {}
+    for (kind, term), n in counts.items():
+        kinds.setdefault(kind, Counter())[term] = n
+    tones = kinds.get("tone", Counter())
+    priorities = kinds.get("priority", Counter())
+    return _answer(
+        start,
+        end,
+        tz,
+        now,
+        total=counts["mentions", ""],
+        sample=counts["mentions", ""],
+        bucket=bucket,
+        volume=volume,
+        spikes=spikes,
+        term_counts=kinds.get("term", Counter()),
+        tag_counts=kinds.get("hashtag", Counter()),
+        priorities={p.value: priorities.get(p.value, 0) for p in Priority},
+        tones={name: tones.get(name, 0) for name in TONE_NAMES},
+    )
+
+
+def listening_exact(
+    start: datetime, end: datetime, tz: str | tzinfo, *, now: datetime | None = None
+) -> dict[str, object]:
+    """The same figures with every text of the period tokenised, read from the mentions alone:
+    the reference the roll-ups are tested against (and the benchmark's exact path)."""
+    _check(start, end)
+    return _computed(start, end, tz, None, now=now)
+
+
+def _check(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("listening needs tz-aware datetimes")
     if start >= end:
-        raise InvalidInput("from must be before to.", parameter="from")
+        raise InvalidInput("from must be before to.", parameter="from", subject="period_order")
+
+
+def _computed(
+    start: datetime,
+    end: datetime,
+    tz: str | tzinfo,
+    limit: int | None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, object]:
+    """The figures read from the mentions: the newest `limit` texts (None: all) tokenised."""
     zone = _zone(tz)
     in_period = sa.and_(Mention.created_at >= start, Mention.created_at < end)
-    bucket, volume, spikes = _volume(start, end, zone)
-    account = brand.stored_brand_account()
-    handle = account.username if account else ""
-
-    term_counts: Counter[str] = Counter()
-    tag_counts: Counter[str] = Counter()
-    tones: Counter[str] = Counter({name: 0 for name in TONE_NAMES})
+    hourly = _hourly(start - timedelta(days=BASELINE_DAYS), end)
+    bucket, volume, spikes = _volume(start, end, zone, hourly)
+    handle, rules = listening_rollups.current()  # the supervisors' tone words, as ingest uses
+    found: Counter[tuple[str, str]] = Counter()
     texts = db.session.execute(
         sa.select(Mention.text)
         .where(in_period)
         .order_by(Mention.created_at.desc(), Mention.id.desc())
-        .limit(MAX_TEXTS)
+        .limit(limit)
         .execution_options(yield_per=CHUNK)
     ).scalars()
-    sample = 0
-    tone_rules = current_priority_rules()  # the supervisors' tone words, as ingest uses them
     for text in texts:
-        sample += 1
-        term_counts.update(set(terms(text, handle)))  # a word counts once per mention
-        tag_counts.update(set(hashtags(text)))
-        tones[tone_of(text, tone_rules)] += 1
+        listening_rollups.count_mention(found, text, "", handle, rules)
+    term_counts: Counter[str] = Counter()
+    tag_counts: Counter[str] = Counter()
+    for (kind, term), n in found.items():
+        if kind == "term":
+            term_counts[term] = n
+        elif kind == "hashtag":
+            tag_counts[term] = n
+    priorities = _priorities(in_period)
+    return _answer(
+        start,
+        end,
+        tz,
+        now,
+        # The period's own mentions (an unaligned first hour's bar also holds earlier ones).
+        total=sum(priorities.values()),
+        sample=found["mentions", ""],
+        bucket=bucket,
+        volume=volume,
+        spikes=spikes,
+        term_counts=term_counts,
+        tag_counts=tag_counts,
+        priorities=priorities,
+        tones={name: found["tone", name] for name in TONE_NAMES},
+    )
 
-    total = sum(int(v["count"]) for v in volume)
+
+def _answer(
+    start: datetime,
+    end: datetime,
+    tz: str | tzinfo,
+    now: datetime | None,
+    *,
+    total: int,
+    sample: int,
+    bucket: str,
+    volume: list[dict[str, object]],
+    spikes: list[dict[str, object]],
+    term_counts: Counter[str],
+    tag_counts: Counter[str],
+    priorities: dict[str, int],
+    tones: dict[str, int],
+) -> dict[str, object]:
     return {
         "from": start,
         "to": end,
@@ -314,6 +273,6 @@ def listening(
         },
         "top_terms": _ranked(term_counts),
         "top_hashtags": _ranked(tag_counts),
-        "by_priority": _shares(_priorities(in_period)),
-        "by_tone": _shares(dict(tones)),
+        "by_priority": _shares(priorities),
+        "by_tone": _shares(tones),
     }

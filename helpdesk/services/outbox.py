@@ -13,7 +13,15 @@ from flask import current_app
 
 from helpdesk import queue
 from helpdesk.extensions import db
-from helpdesk.models import HeldReason, Mention, MentionStatus, Reply, ReplyStatus
+from helpdesk.models import (
+    HeldReason,
+    Mention,
+    MentionKind,
+    MentionStatus,
+    Reply,
+    ReplyChannel,
+    ReplyStatus,
+)
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit, budget
 from helpdesk.services.brand import get_brand_account, x_client
@@ -78,22 +86,28 @@ def _move(reply: Reply, src: ReplyStatus, **values: object) -> bool:
     return result.rowcount == 1
 
 
-def _mark_posted(reply: Reply, tweet_id: int, how: str) -> None:
+def _mark_posted(reply: Reply, x_id: int, how: str) -> None:
+    """Posted: `x_id` is the reply post's id, or for a DM reply the DM event's id."""
+    dm = reply.channel == ReplyChannel.DM
+    where = {"x_dm_event_id": x_id} if dm else {"x_tweet_id": x_id}
     if _move(
         reply,
         ReplyStatus.POSTING,
         status=ReplyStatus.POSTED,
-        x_tweet_id=tweet_id,
         posted_at=utcnow(),
         outcome_unknown=False,
         last_error=None,
+        **where,
     ):
-        audit.record("reply.posted", "reply", reply.id, x_tweet_id=str(tweet_id), how=how)
+        if dm:
+            audit.record("reply.posted", "reply", reply.id, x_dm_event_id=str(x_id), how=how)
+        else:
+            audit.record("reply.posted", "reply", reply.id, x_tweet_id=str(x_id), how=how)
         settle_escalations(
             [reply.mention_id],
             Settled.ANSWERED,
             by=reply.author_id,
-            detail=f"#{reply.id} (tweet {tweet_id})",
+            detail=f"#{reply.id} ({'DM' if dm else 'tweet'} {x_id})",
         )
     db.session.commit()
 
@@ -159,7 +173,9 @@ def post_reply(reply_id: int) -> dict[str, object]:
         db.session.rollback()
         queue.enqueue_post_reply(reply_id, at=reply.not_before)
         return {"reply_id": reply_id, "held_until": reply.not_before.isoformat()}
-    held_until = budget.reserve()
+    dm = reply.channel == ReplyChannel.DM
+    # The posting budget is X's post window; DMs have their own limits (a 429 holds them).
+    held_until = None if dm else budget.reserve()
     if held_until is not None:  # this window's posts are spent: stay queued until the reset
         reply.not_before = held_until
         reply.held_reason = HeldReason.POSTING_BUDGET.value
@@ -178,11 +194,11 @@ def post_reply(reply_id: int) -> dict[str, object]:
         return {"reply_id": reply_id, "skipped": "taken by another worker"}
     db.session.commit()  # `posting` is on disk before X is called
     db.session.refresh(reply)
-    tweet_id, text = reply.mention.tweet_id, reply.text
+    tweet_id, text, customer = reply.mention.tweet_id, reply.text, reply.mention.author_x_id
     db.session.expunge(reply)  # a frozen snapshot: every later update is conditional on it
     db.session.rollback()  # no transaction (or SQLite lock) held across the network call
     try:
-        posted = x_client().create_reply(text, tweet_id)
+        x_id, rate_limit = _deliver(dm, text, tweet_id, customer)
     except XRateLimited as exc:
         _requeue(
             reply,
@@ -191,13 +207,15 @@ def post_reply(reply_id: int) -> dict[str, object]:
             at=exc.reset_at,
             reason=HeldReason.X_RATE_LIMIT,
         )
-        _remember_budget(budget.exhausted_until, exc.reset_at)
+        if not dm:  # X's DM limits are not the posting budget
+            _remember_budget(budget.exhausted_until, exc.reset_at)
         return {"reply_id": reply_id, "status": "queued", "reason": "rate_limited"}
     except (XAmbiguous, XDuplicateContent) as exc:
         _mark_unknown(reply, f"outcome unknown: {exc}")
         return {"reply_id": reply_id, "status": "posting", "reason": "reconcile"}
     except XRejected as exc:
-        _mark_failed(reply, f"X refused the reply ({exc.status}): {exc}")
+        what = "DM" if dm else "reply"
+        _mark_failed(reply, f"X refused the {what} ({exc.status}): {exc}")
         return {"reply_id": reply_id, "status": "failed"}
     except XUnavailable as exc:
         # X was not reached (refused, or no answer to connect): no post can exist, so the
@@ -211,10 +229,20 @@ def post_reply(reply_id: int) -> dict[str, object]:
         else:
             _requeue(reply, str(exc), refund=False)
         raise
-    # The post exists: record that first; the budget is only a hint and Redis may be down.
-    _mark_posted(reply, posted.id, how="posted")
-    _remember_budget(budget.record, posted.rate_limit)
-    return {"reply_id": reply_id, "status": "posted", "x_tweet_id": str(posted.id)}
+    # It exists on X: record that first; the budget is only a hint and Redis may be down.
+    _mark_posted(reply, x_id, how="sent" if dm else "posted")
+    _remember_budget(budget.record, rate_limit)
+    key = "x_dm_event_id" if dm else "x_tweet_id"
+    return {"reply_id": reply_id, "status": "posted", key: str(x_id)}
+
+
+def _deliver(dm: bool, text: str, tweet_id: int, customer: int) -> tuple[int, Any]:
+    """Send the reply: a DM to the customer, or a public reply to their post. Returns X's id
+    of it and the rate limit to remember for the posting budget (None for a DM)."""
+    if dm:
+        return x_client().send_dm(customer, text).dm_event_id, None
+    posted = x_client().create_reply(text, tweet_id)
+    return posted.id, posted.rate_limit
 
 
 def _remember_budget(update: Callable[[Any], None], value: Any) -> None:
@@ -249,7 +277,12 @@ def reconcile_posting(older_than: timedelta | None = None) -> dict[str, int]:
     settings = current_app.config["HELPDESK"]
     cutoff = utcnow() - (older_than or timedelta(seconds=settings.posting_grace_seconds))
     stuck = [
-        (reply, reply.mention.tweet_id)
+        (
+            reply,
+            reply.mention.author_x_id
+            if reply.channel == ReplyChannel.DM
+            else reply.mention.tweet_id,
+        )
         for reply in db.session.scalars(
             sa.select(Reply)
             .where(Reply.status == ReplyStatus.POSTING, Reply.updated_at < cutoff)
@@ -260,6 +293,10 @@ def reconcile_posting(older_than: timedelta | None = None) -> dict[str, int]:
     for reply, _ in stuck:
         db.session.expunge(reply)  # snapshots: updates below are conditional on what we saw
     db.session.rollback()
+    dms = [(reply, customer) for reply, customer in stuck if reply.channel == ReplyChannel.DM]
+    stuck = [(reply, tweet_id) for reply, tweet_id in stuck if reply.channel != ReplyChannel.DM]
+    for reply, customer in dms:
+        _settle(reply, _find_sent_dm(reply, customer), settings, counts)
     if not stuck:
         return counts
     posts, _ = _brand_replies_since(min(tweet_id for _, tweet_id in stuck) - 1)
@@ -267,25 +304,60 @@ def reconcile_posting(older_than: timedelta | None = None) -> dict[str, int]:
         match = next(
             (pid for pid, text in posts.get(tweet_id, []) if same_text(text, reply.text)), None
         )
-        if match is not None:
-            _mark_posted(reply, match, how="reconciled")
-            counts["reconciled_posted"] += 1
-        elif reply.attempts >= settings.post_max_attempts:
-            _mark_failed(
-                reply, f"not found on X after {reply.attempts} attempts: {reply.last_error}"
-            )
-            counts["failed"] += 1
-        elif reply.last_error and "duplicate" in reply.last_error.lower():
-            _mark_failed(
-                reply,
-                "X refuses this text as a duplicate of an earlier post; "
-                "edit the reply and send it again",
-            )
-            counts["failed"] += 1
-        else:
-            _requeue(reply, "not found on X: posting again", refund=False, at=utcnow())
-            counts["reposted"] += 1
+        _settle(reply, match, settings, counts)
     return counts
+
+
+def _find_sent_dm(reply: Reply, customer: int) -> int | None:
+    """The brand's DM to `customer` carrying this reply's text, sent since the reply was
+    created and not already another reply's: read from X's conversation events."""
+    taken = set(
+        db.session.scalars(
+            sa.select(Reply.x_dm_event_id).where(
+                Reply.x_dm_event_id.is_not(None), Reply.mention.has(author_x_id=customer)
+            )
+        )
+    )
+    brand = get_brand_account().x_user_id
+    db.session.rollback()
+    since = reply.created_at - timedelta(minutes=5)  # clocks differ a little
+    client = x_client()
+    token: str | None = None
+    found: list[int] = []
+    while True:
+        page = client.dm_events_page(participant_id=customer, pagination_token=token)
+        for event in page.events:
+            if (
+                event.event_type == "MessageCreate"
+                and event.sender_id == brand
+                and event.id not in taken
+                and same_text(event.text or "", reply.text)
+            ):
+                found.append(event.id)
+        older = [e for e in page.events if e.created_at is not None and e.created_at < since]
+        token = page.next_token
+        if older or not token:
+            return min(found) if found else None
+
+
+def _settle(reply: Reply, match: int | None, settings: Settings, counts: dict[str, int]) -> None:
+    """One stuck reply: posted when found on X, else failed at the attempt cap, else again."""
+    if match is not None:
+        _mark_posted(reply, match, how="reconciled")
+        counts["reconciled_posted"] += 1
+    elif reply.attempts >= settings.post_max_attempts:
+        _mark_failed(reply, f"not found on X after {reply.attempts} attempts: {reply.last_error}")
+        counts["failed"] += 1
+    elif reply.last_error and "duplicate" in reply.last_error.lower():
+        _mark_failed(
+            reply,
+            "X refuses this text as a duplicate of an earlier post; "
+            "edit the reply and send it again",
+        )
+        counts["failed"] += 1
+    else:
+        _requeue(reply, "not found on X: posting again", refund=False, at=utcnow())
+        counts["reposted"] += 1
 
 
 def sweep_outbox() -> dict[str, int]:
@@ -318,7 +390,9 @@ TIMELINE_CURSOR_KEY = "helpdesk:x:brand-timeline-cursor"
 def mark_answered_elsewhere() -> int:
     """Open mentions the brand replied to outside the helpdesk become `answered_elsewhere`."""
     oldest_open = db.session.scalar(
-        sa.select(sa.func.min(Mention.tweet_id)).where(Mention.status == MentionStatus.OPEN)
+        sa.select(sa.func.min(Mention.tweet_id)).where(
+            Mention.status == MentionStatus.OPEN, Mention.kind == MentionKind.POST
+        )
     )
     db.session.rollback()
     if oldest_open is None:

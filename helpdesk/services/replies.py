@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,22 +17,50 @@ from helpdesk.models import (
     GuidelineHit,
     GuidelineOutcome,
     Mention,
+    MentionKind,
     MentionStatus,
     Reply,
+    ReplyChannel,
     ReplyStatus,
     Role,
 )
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit, rules
+from helpdesk.services import audit, rule_cache
 from helpdesk.services.brand import stored_brand_account
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
-from helpdesk.services.guidelines import Violation, blocking, check_reply, control_characters
-from helpdesk.services.inbox import claim_free, clean_reason, explain_refusal, get_mention
+from helpdesk.services.guidelines import (
+    DM_MAX_CHARS,
+    Severity,
+    Violation,
+    blocking,
+    check_reply,
+    control_characters,
+)
+from helpdesk.services.mentions import claim_free, clean_reason, explain_refusal, get_mention
 from helpdesk.x.text import MAX_WEIGHTED_LENGTH, weighted_length, with_signature
 
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 600  # a tweet is at most 280; twitter-text is slow on long hostile input
+
+# A gap a canned reply leaves for the agent ({order}); full-width braces too, as an IME types them.
+_GAP = re.compile(r"[{\uff5b]\s*([A-Za-z_][A-Za-z0-9_]{0,30})\s*[}\uff5d]")
+
+
+def unfilled_gaps(text: str) -> list[str]:
+    """The `{word}` gaps still in a reply, each once, in order, as written (`{order}`)."""
+    return list(dict.fromkeys(m.group(0) for m in _GAP.finditer(text)))
+
+
+def gap_violation(gaps: list[str]) -> Violation:
+    """The composer's finding for a reply that still has gaps: it blocks sending."""
+    shown = ", ".join(gaps)
+    return Violation(
+        "unfilled_gap",
+        Severity.BLOCK,
+        f"This reply still has {shown} to fill in; replace it with the real value.",
+        {"gaps": shown},
+    )
 
 
 @dataclass(frozen=True)
@@ -41,6 +70,7 @@ class Preview:
     text: str
     weighted_length: int
     violations: list[Violation]
+    channel: str = "post"
 
     @property
     def valid(self) -> bool:
@@ -52,16 +82,40 @@ class Preview:
         return {
             "text": self.text,
             "weighted_length": self.weighted_length,
-            "max_weighted_length": MAX_WEIGHTED_LENGTH,
+            "max_weighted_length": DM_MAX_CHARS if self.channel == "dm" else MAX_WEIGHTED_LENGTH,
             "valid": self.valid,
             "violations": [v.to_dict() for v in self.violations],
+            "channel": self.channel,
         }
 
 
 def preview(text: object, employee: Employee, mention: Mention | None = None) -> Preview:
-    """Sign the text and run the guidelines, storing nothing."""
+    """Sign the text and run the guidelines, storing nothing.
+
+    A DM item's answer goes as a DM: no signature (the employee's number is recorded on the
+    reply), X's 10,000-character DM limit, personal data allowed.
+    """
     if not isinstance(text, str):
         raise InvalidInput("text must be a string.", code="invalid_text")
+    brand = stored_brand_account()
+    policy = rule_cache.current_guideline_policy()
+    customer = mention.author.username if mention else None
+    if mention is not None and mention.kind == MentionKind.DM:
+        if len(text) > DM_MAX_CHARS:
+            raise Unprocessable(
+                f"A DM can be at most {DM_MAX_CHARS} characters; this one has {len(text)}.",
+                code="dm_too_long",
+                limit=DM_MAX_CHARS,
+                characters=len(text),
+            )
+        violations = check_reply(
+            text,
+            policy,
+            customer_username=customer,
+            brand_username=brand.username if brand else None,
+            channel="dm",
+        )
+        return Preview(text=text, weighted_length=len(text), violations=violations, channel="dm")
     if len(text) > MAX_INPUT_CHARS:
         raise InvalidInput(
             f"text can be at most {MAX_INPUT_CHARS} characters before counting.",
@@ -69,18 +123,25 @@ def preview(text: object, employee: Employee, mention: Mention | None = None) ->
         )
     settings = current_app.config["HELPDESK"]
     signed = with_signature(text, employee.number, settings.signature_format)
-    brand = stored_brand_account()
     violations = check_reply(
         signed,
-        rules.current_guideline_policy(),
-        customer_username=mention.author.username if mention else None,
+        policy,
+        customer_username=customer,
         brand_username=brand.username if brand else None,
     )
+    gaps = unfilled_gaps(text)
+    if gaps:
+        violations = [gap_violation(gaps), *violations]
     return Preview(text=signed, weighted_length=weighted_length(signed), violations=violations)
 
 
 def create_reply(
-    mention_id: int, employee: Employee, text: object, *, confirm_warnings: bool = False
+    mention_id: int,
+    employee: Employee,
+    text: object,
+    *,
+    confirm_warnings: bool = False,
+    move_to_dm: bool = False,
 ) -> Reply:
     """Accept a reply: one transaction for the row and the mention, then enqueue after commit.
 
@@ -89,7 +150,19 @@ def create_reply(
     be refused as already answered).
     """
     mention = get_mention(mention_id)
+    if move_to_dm and mention.kind != MentionKind.POST:
+        raise Conflict("This is already a DM.", code="already_dm")
     checked = preview(text, employee, mention)
+    gaps = unfilled_gaps(str(text))
+    if gaps:
+        # A canned reply's {order} left as it is would go out to the customer word for word.
+        raise Unprocessable(
+            f"The reply still has {', '.join(gaps)} to fill in; replace each gap with the real "
+            "value before sending.",
+            code="unfilled_gap",
+            gaps=gaps,
+            violations=[gap_violation(gaps).to_dict()],
+        )
     if checked.violations and (not checked.valid or not confirm_warnings):
         outcome = GuidelineOutcome.WARNED if checked.valid else GuidelineOutcome.BLOCKED
         # Own small transaction, so the refusal is counted although no reply is stored.
@@ -112,6 +185,8 @@ def create_reply(
         if trainee
         else {"status": MentionStatus.ANSWERED, "claimed_by_id": None, "claim_expires_at": None}
     )
+    if move_to_dm:
+        changes["moved_to_dm_at"] = now
     result = db.session.execute(
         sa.update(Mention)
         .where(
@@ -129,6 +204,7 @@ def create_reply(
         author_id=employee.id,
         text=checked.text,
         status=ReplyStatus.PENDING_APPROVAL if trainee else ReplyStatus.QUEUED,
+        channel=ReplyChannel.DM if checked.channel == "dm" else ReplyChannel.POST,
         created_at=now,
         updated_at=now,
     )
@@ -149,6 +225,8 @@ def create_reply(
         mention_id=mention_id,
         status=reply.status.value,
         warnings_confirmed=bool(checked.violations),
+        channel=reply.channel.value,
+        **({"moved_to_dm": True} if move_to_dm else {}),
     )
     db.session.commit()
     if reply.status is ReplyStatus.QUEUED:
@@ -214,7 +292,7 @@ def approve(reply_id: int, supervisor: Employee) -> Reply:
     if row is not None and row.author_id == supervisor.id:
         raise Forbidden("Nobody approves their own reply.", code="own_reply")
     # A reply stored before this check existed must not reach X with an unseen character.
-    unseen = control_characters(row.text, rules.current_guideline_policy()) if row else []
+    unseen = control_characters(row.text, rule_cache.current_guideline_policy()) if row else []
     if unseen:
         raise Unprocessable(
             "The reply breaks the guidelines.",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import IngestRun, Reply, ReplyStatus
+from helpdesk.models.ingest import OPEN_GAP_SQL
 from helpdesk.services import budget
 
 
@@ -39,7 +40,8 @@ def desk_state(limit: int = 50) -> DeskState:
     """Failed replies (newest first), trainee replies waiting (oldest first), budget, ingest."""
     gaps = (
         sa.select(IngestRun)
-        .where(IngestRun.gap_detected.is_(True), IngestRun.gap_repaired.is_(False))
+        .where(sa.text(OPEN_GAP_SQL))  # the partial index's own words: SQLite renders is_(True)
+        # as "IS 1", which its planner does not match to the index (a scan of every run)
         .order_by(IngestRun.id.desc())
         .limit(limit)
     )

@@ -15,7 +15,9 @@
   var PENDING = ["pending_approval", "queued", "posting"];
 
   function requestJson(url, body) {
-    var options = { credentials: "same-origin", headers: { Accept: "application/json" } };
+    // The findings' sentences come back in the page's language, not the browser's.
+    var headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang };
+    var options = { credentials: "same-origin", headers: headers };
     if (body !== undefined) {
       options.method = "POST";
       options.headers["Content-Type"] = "application/json";
@@ -33,6 +35,7 @@
   if (text) {
     var counter = document.getElementById("counter");
     var findings = document.getElementById("findings");
+    var costNote = document.getElementById("cost-note");
     var confirmWrap = document.getElementById("confirm-wrap");
     var confirmBox = document.getElementById("confirm-warnings");
     var send = document.getElementById("send-button");
@@ -57,6 +60,12 @@
       counter.classList.toggle("over", result.weighted_length > result.max_weighted_length);
       var shown = result.violations.filter(function (v) { return !(blank && v.rule === "empty"); });
       findings.replaceChildren.apply(findings, shown.map(finding));
+      // What X charges: a link makes a reply cost many plain ones (the figure from the price table).
+      var note = result.cost && result.cost.message;
+      if (costNote) {
+        costNote.textContent = note || "";
+        costNote.hidden = !note;
+      }
       var warn = shown.some(function (v) { return v.severity === "warn"; });
       confirmWrap.hidden = !warn;
       if (!warn) confirmBox.checked = false;
@@ -118,10 +127,15 @@
         var option = cannedSelect.selectedOptions[0];
         if (!option || !option.value) return;
         var body = option.dataset.body || "";
-        text.value = text.value.trim() === "" ? body : text.value.replace(/\s+$/, "") + "\n" + body;
+        var before = text.value.trim() === "" ? "" : text.value.replace(/\s+$/, "") + "\n";
+        text.value = before + body;
         cannedSelect.value = "";
         text.dispatchEvent(new Event("input", { bubbles: true }));
         text.focus();
+        // A gap such as {order} is selected, so typing the value replaces it (the server
+        // refuses a reply that still has one).
+        var gap = /[{\uff5b]\s*[A-Za-z_][A-Za-z0-9_]{0,30}\s*[}\uff5d]/.exec(body);
+        if (gap) text.setSelectionRange(before.length + gap.index, before.length + gap.index + gap[0].length);
       });
     }
     check();

@@ -1,5 +1,6 @@
-"""Supervisors' pages: the escalation queue, people, canned replies, coverage, listening, rules
-and the audit log. One blueprint: name, URL prefix and template folder are all "supervise"."""
+"""Supervisors' pages: the escalation queue, people, canned replies, coverage, listening, rules,
+what X costs and the audit log. One blueprint: name, URL prefix and template folder are all
+"supervise"."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 from helpdesk.supervise import (  # noqa: E402
     audit,
     canned,
+    costs,
     coverage,
     escalations,
     listening,
@@ -18,4 +20,14 @@ from helpdesk.supervise import (  # noqa: E402
     rules,
 )
 
-__all__ = ["audit", "bp", "canned", "coverage", "escalations", "listening", "people", "rules"]
+__all__ = [
+    "audit",
+    "bp",
+    "canned",
+    "costs",
+    "coverage",
+    "escalations",
+    "listening",
+    "people",
+    "rules",
+]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
-from flask_babel import gettext as _
+from flask.typing import ResponseReturnValue
 
 from helpdesk.models import Role
 from helpdesk.services import audit_browse
 from helpdesk.services.errors import ServiceError, http_status
 from helpdesk.supervise import bp
 from helpdesk.web.access import role_required
+from helpdesk.web.audit_words import action_label, detail_lines
+from helpdesk.web.refusals import explain
+
+_WORDS = {"action_label": action_label, "detail_lines": detail_lines}
 
 
 @bp.get("/audit")
 @role_required(Role.SUPERVISOR)
-def audit_page():
+def audit_page() -> ResponseReturnValue:
     """Audit events newest first, filtered by employee number, action and day, 50 a page."""
     wanted = audit_browse.AuditFilter(
         number=request.args.get("number", "").strip()[:20],
@@ -27,19 +31,13 @@ def audit_page():
         page = audit_browse.list_events(wanted, tz, cursor=cursor)
     except ServiceError as exc:
         return render_template(
-            "supervise/audit.html", page=None, wanted=wanted, cursor=None, error=_explain(exc)
+            "supervise/audit.html",
+            page=None,
+            wanted=wanted,
+            cursor=None,
+            error=explain(exc),
+            **_WORDS,
         ), http_status(exc)
     return render_template(
-        "supervise/audit.html", page=page, wanted=wanted, cursor=cursor, error=None
+        "supervise/audit.html", page=page, wanted=wanted, cursor=cursor, error=None, **_WORDS
     )
-
-
-def _explain(exc: ServiceError) -> str:
-    """The service's refusal in the reader's language."""
-    messages = {
-        "invalid_number": _("An employee number is 4 to 6 digits, e.g. 0427."),
-        "invalid_action": _("An action looks like mention.claimed."),
-        "invalid_day": _("Give a day like 2026-01-31."),
-        "invalid_cursor": _("That page link is not valid; start from the first page."),
-    }
-    return messages.get(exc.code, exc.message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,21 +13,21 @@ from helpdesk.services import canned
 from helpdesk.services.errors import NotFound, ServiceError, http_status
 from helpdesk.supervise import bp
 from helpdesk.supervise.forms import ActionForm, CannedForm
-from helpdesk.supervise.refusals import explain
 from helpdesk.web.access import role_required
 from helpdesk.web.forms import first_error
+from helpdesk.web.refusals import explain
 
 
 @bp.get("/canned")
 @role_required(Role.SUPERVISOR)
-def canned_page():
+def canned_page() -> ResponseReturnValue:
     """Every canned reply, retired ones too, with the forms to add, edit and retire them."""
     return _canned_page()
 
 
 @bp.post("/canned")
 @role_required(Role.SUPERVISOR)
-def create_canned():
+def create_canned() -> ResponseReturnValue:
     """Add a canned reply; a body that breaks a blocking guideline is refused."""
     form = CannedForm()
     if not form.validate_on_submit():
@@ -43,7 +44,7 @@ def create_canned():
 
 @bp.post("/canned/<id:canned_id>")
 @role_required(Role.SUPERVISOR)
-def update_canned(canned_id: int):
+def update_canned(canned_id: int) -> ResponseReturnValue:
     """Rewrite a canned reply; the same guideline check as a new one."""
     form = CannedForm()
     if not form.validate_on_submit():
@@ -60,14 +61,14 @@ def update_canned(canned_id: int):
 
 @bp.post("/canned/<id:canned_id>/deactivate")
 @role_required(Role.SUPERVISOR)
-def deactivate_canned(canned_id: int):
+def deactivate_canned(canned_id: int) -> ResponseReturnValue:
     """Take a canned reply out of the composers; it stays listed here."""
     return _set_canned_active(canned_id, False)
 
 
 @bp.post("/canned/<id:canned_id>/reactivate")
 @role_required(Role.SUPERVISOR)
-def reactivate_canned(canned_id: int):
+def reactivate_canned(canned_id: int) -> ResponseReturnValue:
     """Offer a retired canned reply in the composers again."""
     return _set_canned_active(canned_id, True)
 

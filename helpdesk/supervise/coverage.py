@@ -4,43 +4,39 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.models import Role
 from helpdesk.models.types import utcnow
-from helpdesk.services import coverage, coverage_proof, export, figures
-from helpdesk.services.errors import InvalidInput, ServiceError, http_status
+from helpdesk.services import coverage, coverage_proof, export, figures, periods
+from helpdesk.services.errors import ServiceError, http_status
 from helpdesk.supervise import bp
 from helpdesk.supervise.listening import ANSWERED, RECEIVED, SPIKE, WARN, csv_response, query_period
-from helpdesk.supervise.refusals import explain
 from helpdesk.web.access import role_required
-
-PERIODS = ("today", "7d", "custom")
+from helpdesk.web.refusals import explain
 
 
 @bp.get("/coverage")
 @role_required(Role.SUPERVISOR)
-def coverage_page():
+def coverage_page() -> ResponseReturnValue:
     """Coverage for today, the last 7 days or a custom range of days, with per-hour charts."""
     tz = current_app.config["HELPDESK"].timezone
-    period = request.args.get("period", "today")
-    if period not in PERIODS:
-        abort(400)
+    name, raw_from, raw_to = (request.args.get(k, "") for k in ("period", "from", "to"))
     now = utcnow()
-    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
     try:
-        start, end = _period(period, raw_from, raw_to, tz, now)
-        figures = coverage.coverage(start, end, tz, now=now)
+        period = periods.parse(periods.COVERAGE_PAGE, name, raw_from, raw_to, tz, now=now)
+        figures = coverage.coverage(period.start, period.end, tz, now=now)
     except ServiceError as exc:
         return render_template(
             "supervise/coverage.html",
             figures=None,
-            period=period,
+            period=periods.requested(periods.COVERAGE_PAGE, name, raw_from, raw_to),
             raw_from=raw_from,
             raw_to=raw_to,
             error=explain(exc),
@@ -49,10 +45,10 @@ def coverage_page():
     return render_template(
         "supervise/coverage.html",
         figures=figures,
-        period=period,
+        period=period.name,
         raw_from=raw_from,
         raw_to=raw_to,
-        last_day=end - timedelta(microseconds=1),
+        last_day=period.last_moment,
         error=None,
         tz=tz,
     )
@@ -60,18 +56,17 @@ def coverage_page():
 
 @bp.get("/mentions.csv")
 @role_required(Role.SUPERVISOR)
-def mentions_csv():
+def mentions_csv() -> ResponseReturnValue:
     """The mentions of whole days `from`..`to` with their replies as CSV, streamed (UTF-8, BOM)."""
     raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
+    tz = current_app.config["HELPDESK"].timezone
     try:
-        start, end = export.parse_days(raw_from, raw_to, current_app.config["HELPDESK"].timezone)
-        pieces = export.mentions_csv(start, end, current_user)
+        period = periods.parse(periods.EXPORT, None, raw_from, raw_to, tz)
+        pieces = export.mentions_csv(period.start, period.end, current_user)
     except ServiceError as exc:
-        if exc.code == "period_too_long":
-            abort(400, description=_("An export covers at most 366 days."))
         abort(http_status(exc), description=explain(exc))
-    # The name holds only the two dates just validated: nothing from the query reaches a header.
-    filename = f"mentions-{raw_from.strip()}-{raw_to.strip()}.csv"
+    # The name holds only the two days just parsed: nothing from the query reaches a header.
+    filename = f"mentions-{period.shown_from()}-{period.shown_to()}.csv"
     return Response(
         stream_with_context(pieces),
         mimetype="text/csv",
@@ -82,35 +77,15 @@ def mentions_csv():
     )
 
 
-def _period(
-    period: str, raw_from: str, raw_to: str, tz: str, now: datetime
-) -> tuple[datetime, datetime]:
-    """[start, end) in UTC: whole days in the desk's zone; a custom `to` day is included."""
-    zone = ZoneInfo(tz)
-    today = now.astimezone(zone).date()
-    tomorrow = datetime.combine(today + timedelta(days=1), time(), zone).astimezone(UTC)
-    if period == "today":
-        return tomorrow - timedelta(days=1), tomorrow
-    if period == "7d":
-        start = datetime.combine(today - timedelta(days=6), time(), zone).astimezone(UTC)
-        return start, tomorrow
-    start = coverage.parse_bound("from", raw_from, tz)
-    last = coverage.parse_bound("to", raw_to, tz)
-    if start is None:
-        start = tomorrow - timedelta(days=1)
-    end = last + timedelta(days=1) if last is not None else tomorrow
-    return coverage.parse_period(start.isoformat(), end.isoformat(), tz, now=now)
-
-
 @bp.get("/coverage/figures/<name>.csv")
 @role_required(Role.SUPERVISOR)
-def coverage_csv(name: str):
+def coverage_csv(name: str) -> ResponseReturnValue:
     """One coverage chart's numbers for [from, to) as CSV (UTF-8 with BOM)."""
     tz = current_app.config["HELPDESK"].timezone
     if name not in figures.COVERAGE:
         abort(404)
-    start, end = query_period(tz)
-    found = coverage.coverage(start, end, tz)
+    period = query_period(periods.COVERAGE_API, tz)
+    found = coverage.coverage(period.start, period.end, tz)
     return csv_response(f"coverage-{name}", figures.table(figures.COVERAGE, name, found, tz))
 
 
@@ -166,35 +141,27 @@ def _month_bounds(today: date) -> tuple[str, str]:
     return first.isoformat(), following.isoformat()
 
 
-def _explain_proof(exc: InvalidInput) -> str:
-    if exc.code == "period_too_long":
-        return _("A proof covers at most %(days)s days.", days=coverage_proof.MAX_DAYS)
-    if exc.code == "period_order":
-        return _("To must be after From (To is not included).")
-    return _("Give both dates as YYYY-MM-DD, e.g. 2026-11-01.")
-
-
 @bp.get("/coverage/proof")
 @role_required(Role.SUPERVISOR)
-def proof_page():
+def proof_page() -> ResponseReturnValue:
     """The proof for [from, to) with links to its CSV, SHA-256 and signature."""
     tz = current_app.config["HELPDESK"].timezone
     default_from, default_to = _month_bounds(utcnow().astimezone(ZoneInfo(tz)).date())
     raw_from = request.args.get("from", default_from)
     raw_to = request.args.get("to", default_to)
     try:
-        start, end = coverage_proof.parse_period(raw_from, raw_to, tz)
-    except InvalidInput as exc:
+        period = periods.parse(periods.PROOF, None, raw_from, raw_to, tz)
+    except ServiceError as exc:
         page = render_template(
             "supervise/proof.html",
             proof=None,
             raw_from=raw_from,
             raw_to=raw_to,
-            error=_explain_proof(exc),
+            error=explain(exc),
         )
-        return page, 400
-    proof = coverage_proof.prove(start, end, utcnow())
-    name = f"coverage-proof-{raw_from}-{raw_to}.csv"
+        return page, http_status(exc)
+    proof = coverage_proof.prove(period.start, period.end, utcnow())
+    name = f"coverage-proof-{period.shown_from()}-{period.shown_to()}.csv"
     keep(proof, name)
     return render_template(
         "supervise/proof.html",
@@ -233,7 +200,7 @@ def _attachment(body: str, name: str, mimetype: str) -> Response:
 
 @bp.get("/coverage/proof/<digest>.csv")
 @role_required(Role.SUPERVISOR)
-def proof_csv(digest: str):
+def proof_csv(digest: str) -> ResponseReturnValue:
     """The report exactly as generated (its SHA-256 is the digest in the URL)."""
     stored = _stored(digest)
     response = _attachment(stored["csv"], stored["name"], "text/csv")
@@ -244,7 +211,7 @@ def proof_csv(digest: str):
 
 @bp.get("/coverage/proof/<digest>.sha256")
 @role_required(Role.SUPERVISOR)
-def proof_sha256(digest: str):
+def proof_sha256(digest: str) -> ResponseReturnValue:
     """The report's SHA-256 in `sha256sum -c` form."""
     stored = _stored(digest)
     return _attachment(f"{digest}  {stored['name']}\n", f"{stored['name']}.sha256", "text/plain")
@@ -252,7 +219,7 @@ def proof_sha256(digest: str):
 
 @bp.get("/coverage/proof/<digest>.sig")
 @role_required(Role.SUPERVISOR)
-def proof_signature(digest: str):
+def proof_signature(digest: str) -> ResponseReturnValue:
     """The report's HMAC-SHA256 signature, for `helpdesk coverage verify`."""
     stored = _stored(digest)
     return _attachment(f"{stored['signature']}\n", f"{stored['name']}.sig", "text/plain")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,9 +14,9 @@ from helpdesk.services import escalation, replies, supervision
 from helpdesk.services.errors import NotFound, ServiceError, http_status
 from helpdesk.supervise import bp
 from helpdesk.supervise.forms import ActionForm, AssignForm, RejectForm, ResolveForm
-from helpdesk.supervise.refusals import explain
 from helpdesk.web.access import role_required
 from helpdesk.web.forms import first_error
+from helpdesk.web.refusals import explain
 
 ESCALATION_FILTERS = ("open", "resolved", "all")
 
@@ -40,14 +41,14 @@ OUTCOME_LABELS = {
 
 @bp.get("/")
 @role_required(Role.SUPERVISOR)
-def index():
+def index() -> ResponseReturnValue:
     """The escalation queue, replies that need a supervisor, the posting budget, ingestion."""
     return _index_page()
 
 
 @bp.post("/escalations/<id:escalation_id>/assign")
 @role_required(Role.SUPERVISOR)
-def assign(escalation_id: int):
+def assign(escalation_id: int) -> ResponseReturnValue:
     """Give an escalation to an employee."""
     form = AssignForm()
     if not form.validate_on_submit():
@@ -63,7 +64,7 @@ def assign(escalation_id: int):
 
 @bp.post("/escalations/<id:escalation_id>/resolve")
 @role_required(Role.SUPERVISOR)
-def resolve(escalation_id: int):
+def resolve(escalation_id: int) -> ResponseReturnValue:
     """Close an escalation with a note."""
     form = ResolveForm()
     if not form.validate_on_submit():
@@ -83,7 +84,7 @@ def resolve(escalation_id: int):
 
 @bp.post("/escalations/<id:escalation_id>/take")
 @role_required(Role.SUPERVISOR)
-def take(escalation_id: int):
+def take(escalation_id: int) -> ResponseReturnValue:
     """Answer an escalation yourself: it is assigned to you with the claim; on to the reply."""
     ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
     try:
@@ -95,7 +96,7 @@ def take(escalation_id: int):
 
 @bp.post("/replies/<id:reply_id>/approve")
 @role_required(Role.SUPERVISOR)
-def approve(reply_id: int):
+def approve(reply_id: int) -> ResponseReturnValue:
     """Let a trainee's reply go out."""
     ActionForm().validate_on_submit()  # CSRF is checked for every POST before we get here
     try:
@@ -108,7 +109,7 @@ def approve(reply_id: int):
 
 @bp.post("/replies/<id:reply_id>/reject")
 @role_required(Role.SUPERVISOR)
-def reject(reply_id: int):
+def reject(reply_id: int) -> ResponseReturnValue:
     """Turn a trainee's reply down with a reason."""
     form = RejectForm()
     if not form.validate_on_submit():

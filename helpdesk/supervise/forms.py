@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from helpdesk.models.canned import MAX_BODY, MAX_TITLE
 from helpdesk.services.escalation import MAX_NOTE
-from helpdesk.services.inbox import MAX_REASON
+from helpdesk.services.mentions import MAX_REASON
 
 
 class ActionForm(FlaskForm):

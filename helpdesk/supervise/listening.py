@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 from flask import Response, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from helpdesk.models import Role
-from helpdesk.models.types import utcnow
-from helpdesk.services import coverage, figures, listening
-from helpdesk.services.errors import NotFound, ServiceError, http_status
+from helpdesk.services import figures, listening, periods
+from helpdesk.services.errors import ServiceError, http_status
 from helpdesk.supervise import bp
 from helpdesk.web.access import role_required
+from helpdesk.web.refusals import explain
 
 NORMAL, SPIKE, USUAL, WARN = "#5b8fc7", "#a4161a", "#5f6b76", "#d19a00"
 RECEIVED, ANSWERED = "#9bb8d9", "#1a7f37"
-PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "28d": timedelta(days=28)}
 
 
 @bp.get("/listening")
 @role_required(Role.SUPERVISOR)
-def listening_page():
+def listening_page() -> ResponseReturnValue:
     """Listening for the last day, week, four weeks or whole days from..to, as charts."""
     tz = current_app.config["HELPDESK"].timezone
-    period = request.args.get("period", "24h")
-    raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
-    context = {"period": period, "raw_from": raw_from, "raw_to": raw_to, "tz": tz}
-    if period not in (*PERIODS, "custom"):
-        abort(400)
+    name, raw_from, raw_to = (request.args.get(k, "") for k in ("period", "from", "to"))
+    shown = periods.requested(periods.LISTENING_PAGE, name, raw_from, raw_to)
+    context = {"period": shown, "raw_from": raw_from, "raw_to": raw_to, "tz": tz}
     try:
-        start, end = _period(period, raw_from, raw_to, tz)
-        found = listening.listening(start, end, tz)
+        period = periods.parse(periods.LISTENING_PAGE, name, raw_from, raw_to, tz)
+        found = listening.listening(period.start, period.end, tz)
     except ServiceError as exc:
         return render_template(
-            "supervise/listening.html", figures=None, error=_explain(exc), **context
+            "supervise/listening.html", figures=None, error=explain(exc), **context
         ), http_status(exc)
     tables = {name: figures.table(figures.LISTENING, name, found, tz) for name in figures.LISTENING}
     names = {**_priority_names(), **_tone_names()}
@@ -55,13 +50,13 @@ def listening_page():
 
 @bp.get("/listening/figures/<name>.csv")
 @role_required(Role.SUPERVISOR)
-def listening_csv(name: str):
+def listening_csv(name: str) -> ResponseReturnValue:
     """One listening chart's numbers for [from, to) as CSV (UTF-8 with BOM)."""
     tz = current_app.config["HELPDESK"].timezone
     if name not in figures.LISTENING:
         abort(404)
-    start, end = query_period(tz)
-    found = listening.listening(start, end, tz)
+    period = query_period(periods.LISTENING_API, tz)
+    found = listening.listening(period.start, period.end, tz)
     return csv_response(f"listening-{name}", figures.table(figures.LISTENING, name, found, tz))
 
 
@@ -124,12 +119,12 @@ def _ranking(ranked: list[dict], label: str) -> dict:
     }
 
 
-def query_period(tz: str) -> tuple[datetime, datetime]:
-    """[from, to) from the query (ISO dates or datetimes); a 400 page saying what is wrong."""
+def query_period(form: periods.Form, tz: str) -> periods.Period:
+    """The period a figure's CSV asks for (as the API takes it); a 400 page saying what is wrong."""
     try:
-        return coverage.parse_period(request.args.get("from"), request.args.get("to"), tz)
+        return periods.from_query(form, request.args, tz)
     except ServiceError as exc:
-        abort(http_status(exc), description=_explain(exc))
+        abort(http_status(exc), description=explain(exc))
 
 
 def csv_response(stem: str, table: figures.Table) -> Response:
@@ -142,28 +137,3 @@ def csv_response(stem: str, table: figures.Table) -> Response:
             "Cache-Control": "no-store",
         },
     )
-
-
-def _period(period: str, raw_from: str, raw_to: str, tz: str) -> tuple[datetime, datetime]:
-    """[start, end) in UTC: the last 24 h, 7 or 28 days, or whole days with `to` included."""
-    now = utcnow()
-    if period in PERIODS:
-        return now - PERIODS[period], now
-    zone = ZoneInfo(tz)
-    today = now.astimezone(zone).date()
-    tomorrow = datetime.combine(today + timedelta(days=1), time(), zone).astimezone(UTC)
-    start = coverage.parse_bound("from", raw_from, tz) or tomorrow - timedelta(days=1)
-    last = coverage.parse_bound("to", raw_to, tz)
-    end = last + timedelta(days=1) if last is not None else tomorrow
-    return coverage.parse_period(start.isoformat(), end.isoformat(), tz, now=now)
-
-
-def _explain(exc: ServiceError) -> str:
-    """A refusal in the reader's language (the services speak English)."""
-    if isinstance(exc, NotFound):
-        return _("There is no such figure.")
-    if exc.extra.get("parameter") == "from" and "before" in exc.message:
-        return _("The first day must be before the last.")
-    if "366" in exc.message:
-        return _("A period covers at most 366 days.")
-    return _("Give dates like 2026-01-31.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +18,7 @@ from helpdesk.services.errors import NotFound, ServiceError, http_status
 from helpdesk.supervise import bp
 from helpdesk.web.access import role_required
 from helpdesk.web.forms import first_error
+from helpdesk.web.refusals import explain
 
 KIND_NAMES = {
     "banned_term": _l("Banned term"),
@@ -58,6 +60,9 @@ class PriorityRuleForm(FlaskForm):
     )
 
 
+FORMS: dict[str, type[FlaskForm]] = {"guideline": GuidelineRuleForm, "priority": PriorityRuleForm}
+
+
 class SlaForm(FlaskForm):
     """Set one priority's SLA in minutes."""
 
@@ -79,14 +84,14 @@ class TestTextForm(FlaskForm):
 
 @bp.get("/rules")
 @role_required(Role.SUPERVISOR)
-def rules_page():
+def rules_page() -> ResponseReturnValue:
     """Every rule, disabled ones too, the SLA targets and the form to test a text."""
     return _page()
 
 
 @bp.post("/rules/test")
 @role_required(Role.SUPERVISOR)
-def test_rules():
+def test_rules() -> ResponseReturnValue:
     """Show the findings and the priority a text would get; nothing is stored."""
     form = TestTextForm()
     if not form.validate_on_submit():
@@ -100,103 +105,63 @@ def test_rules():
 
 @bp.post("/rules/guideline")
 @role_required(Role.SUPERVISOR)
-def add_guideline_rule():
+def add_guideline_rule() -> ResponseReturnValue:
     """Add a banned term or an allowed link domain."""
-    form = GuidelineRuleForm()
-    if not form.validate_on_submit():
-        return _page(status=400, error=first_error(form), guideline_form=form)
-    try:
-        rule = rules.add_guideline_rule(
-            form.kind.data, form.value.data, form.severity.data, actor=current_user
-        )
-    except ServiceError as exc:
-        return _refused(exc, guideline_form=form)
-    flash(_("Rule “%(value)s” added.", value=rule.value), "success")
-    return redirect(url_for(".rules_page"))
+    return _add("guideline")
 
 
 @bp.post("/rules/guideline/<id:rule_id>")
 @role_required(Role.SUPERVISOR)
-def update_guideline_rule(rule_id: int):
+def update_guideline_rule(rule_id: int) -> ResponseReturnValue:
     """Change a guideline rule's text or severity."""
-    form = GuidelineRuleForm()
-    if not form.validate_on_submit():
-        return _page(status=400, error=first_error(form))
-    try:
-        rule = rules.update_guideline_rule(
-            rule_id, form.value.data, form.severity.data, actor=current_user
-        )
-    except ServiceError as exc:
-        return _refused(exc)
-    flash(_("Rule “%(value)s” saved.", value=rule.value), "success")
-    return redirect(url_for(".rules_page"))
+    return _update("guideline", rule_id)
 
 
 @bp.post("/rules/guideline/<id:rule_id>/disable")
 @role_required(Role.SUPERVISOR)
-def disable_guideline_rule(rule_id: int):
+def disable_guideline_rule(rule_id: int) -> ResponseReturnValue:
     """Switch a guideline rule off; it stays listed."""
-    return _set_enabled(rules.set_guideline_rule_enabled, rule_id, False)
+    return _set_enabled("guideline", rule_id, False)
 
 
 @bp.post("/rules/guideline/<id:rule_id>/enable")
 @role_required(Role.SUPERVISOR)
-def enable_guideline_rule(rule_id: int):
+def enable_guideline_rule(rule_id: int) -> ResponseReturnValue:
     """Switch a guideline rule on again."""
-    return _set_enabled(rules.set_guideline_rule_enabled, rule_id, True)
+    return _set_enabled("guideline", rule_id, True)
 
 
 @bp.post("/rules/priority")
 @role_required(Role.SUPERVISOR)
-def add_priority_rule():
+def add_priority_rule() -> ResponseReturnValue:
     """Add an urgent keyword or a word of angry tone."""
-    form = PriorityRuleForm()
-    if not form.validate_on_submit():
-        return _page(status=400, error=first_error(form), priority_form=form)
-    try:
-        rule = rules.add_priority_rule(
-            form.kind.data, form.language.data, form.value.data, actor=current_user
-        )
-    except ServiceError as exc:
-        return _refused(exc, priority_form=form)
-    flash(_("Rule “%(value)s” added.", value=rule.value), "success")
-    return redirect(url_for(".rules_page"))
+    return _add("priority")
 
 
 @bp.post("/rules/priority/<id:rule_id>")
 @role_required(Role.SUPERVISOR)
-def update_priority_rule(rule_id: int):
+def update_priority_rule(rule_id: int) -> ResponseReturnValue:
     """Change a keyword and its language, or the follower threshold."""
-    form = PriorityRuleForm()
-    if not form.validate_on_submit():
-        return _page(status=400, error=first_error(form))
-    try:
-        rule = rules.update_priority_rule(
-            rule_id, form.language.data, form.value.data, actor=current_user
-        )
-    except ServiceError as exc:
-        return _refused(exc)
-    flash(_("Rule “%(value)s” saved.", value=rule.value), "success")
-    return redirect(url_for(".rules_page"))
+    return _update("priority", rule_id)
 
 
 @bp.post("/rules/priority/<id:rule_id>/disable")
 @role_required(Role.SUPERVISOR)
-def disable_priority_rule(rule_id: int):
+def disable_priority_rule(rule_id: int) -> ResponseReturnValue:
     """Switch a priority rule off; it stays listed."""
-    return _set_enabled(rules.set_priority_rule_enabled, rule_id, False)
+    return _set_enabled("priority", rule_id, False)
 
 
 @bp.post("/rules/priority/<id:rule_id>/enable")
 @role_required(Role.SUPERVISOR)
-def enable_priority_rule(rule_id: int):
+def enable_priority_rule(rule_id: int) -> ResponseReturnValue:
     """Switch a priority rule on again."""
-    return _set_enabled(rules.set_priority_rule_enabled, rule_id, True)
+    return _set_enabled("priority", rule_id, True)
 
 
 @bp.post("/rules/sla")
 @role_required(Role.ADMIN)
-def set_sla_target():
+def set_sla_target() -> ResponseReturnValue:
     """Set a priority's time to first response, in minutes (admins)."""
     form = SlaForm()
     if not form.validate_on_submit():
@@ -204,18 +169,47 @@ def set_sla_target():
     minutes = (form.minutes.data or "").strip()
     if not minutes.isdecimal() or not minutes.isascii():
         return _page(status=400, error=_("Give the SLA as a whole number of minutes."))
+    # Past 9 digits it is past any SLA; past 4,300 digits int() itself refuses (a 500 before).
+    seconds = int(minutes) * 60 if len(minutes) <= 9 else rules.MAX_SLA_SECONDS + 60
     try:
-        rules.set_sla_target(form.priority.data, int(minutes) * 60, actor=current_user)
+        rules.set_sla_target(form.priority.data, seconds, actor=current_user)
     except ServiceError as exc:
         return _refused(exc)
     flash(_("SLA target saved."), "success")
     return redirect(url_for(".rules_page"))
 
 
-def _set_enabled(change, rule_id: int, enabled: bool):
+def _add(family: rules.Family):
+    """One add for both families: the family's form, the service's one add path."""
+    form = FORMS[family]()
+    keep = {f"{family}_form": form}  # the page shows the refused form again, filled in
+    if not form.validate_on_submit():
+        return _page(status=400, error=first_error(form), **keep)
+    try:
+        rule = rules.add_rule(family, form.data, actor=current_user)
+    except ServiceError as exc:
+        return _refused(exc, **keep)
+    flash(_("Rule “%(value)s” added.", value=rule.value), "success")
+    return redirect(url_for(".rules_page"))
+
+
+def _update(family: rules.Family, rule_id: int):
+    """One update for both families (a row's own form is not shown again on refusal)."""
+    form = FORMS[family]()
+    if not form.validate_on_submit():
+        return _page(status=400, error=first_error(form))
+    try:
+        rule = rules.update_rule(family, rule_id, form.data, actor=current_user)
+    except ServiceError as exc:
+        return _refused(exc)
+    flash(_("Rule “%(value)s” saved.", value=rule.value), "success")
+    return redirect(url_for(".rules_page"))
+
+
+def _set_enabled(family: rules.Family, rule_id: int, enabled: bool):
     FlaskForm().validate_on_submit()  # CSRF is checked for every POST before we get here
     try:
-        changed = change(rule_id, enabled, actor=current_user)
+        changed = rules.set_rule_enabled(family, rule_id, enabled, actor=current_user)
     except ServiceError as exc:
         return _refused(exc)
     if not changed:
@@ -233,26 +227,6 @@ def _refused(exc: ServiceError, **forms: FlaskForm):
     return _page(status=http_status(exc), error=explain(exc), **forms)
 
 
-def explain(exc: ServiceError) -> str:
-    """A rules service refusal in the reader's language (the services speak English)."""
-    messages = {
-        "invalid_kind": _("Choose one of the kinds offered."),
-        "invalid_language": _("Choose Japanese, English or any language."),
-        "invalid_severity": _("Choose block or warn."),
-        "invalid_value": _(
-            "A rule's text is 1 to 100 characters, without control or invisible characters."
-        ),
-        "invalid_domain": _("A domain is a name like support.acme.example, without a path."),
-        "invalid_number": _("Give a whole number in the range shown."),
-        "invalid_priority": _("Choose high or normal."),
-        "duplicate_rule": _("That rule exists already (disabled ones count too)."),
-        "invalid_text": _("Write a text to test."),
-        "text_too_long": _("A text to test is at most 600 characters."),
-        "forbidden": _("Your role does not allow this."),
-    }
-    return str(messages.get(exc.code, exc.message))
-
-
 def _page(
     *,
     status: int = 200,
@@ -264,8 +238,8 @@ def _page(
 ):
     return render_template(
         "supervise/rules.html",
-        guideline_rules=rules.list_guideline_rules(),
-        priority_rules=rules.list_priority_rules(),
+        guideline_rules=rules.list_rules("guideline"),
+        priority_rules=rules.list_rules("priority"),
         sla_targets=rules.list_sla_targets(),
         kind_names=KIND_NAMES,
         check_names=CHECK_NAMES,

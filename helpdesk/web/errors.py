@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
+
+from helpdesk.web.refusals import api_message, explain
 
 logger = logging.getLogger(__name__)
 
@@ -47,32 +50,52 @@ def register(app: Flask) -> None:
     """Install the handlers on the app."""
 
     @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        return jsonify(error_body(exc.code, exc.message, **exc.extra)), exc.status
+    def _api_error(exc: ApiError) -> ResponseReturnValue:
+        message = api_message(exc.code, exc.message, **exc.extra)
+        return jsonify(error_body(exc.code, message, **exc.extra)), exc.status
 
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):
+    def _csrf(exc: CSRFError) -> ResponseReturnValue:
         message = "The form expired or was sent from elsewhere; reload the page and try again."
         if _wants_json():
-            return jsonify(error_body("csrf_failed", message)), 400
-        return render_template("error.html", status=400, message=message), 400
+            return jsonify(error_body("csrf_failed", api_message("csrf_failed", message))), 400
+        return _page(400, "csrf_failed")
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         message = exc.description or exc.name
         if _wants_json():
-            response = jsonify(error_body(_CODES.get(status, "error"), message))
+            code = _CODES.get(status, "error")
+            response = jsonify(error_body(code, api_message(code, message)))
             return response, status, _passthrough_headers(exc)
-        return render_template("error.html", status=status, message=message), status
+        if _described_by_us(exc):
+            return render_template("error.html", status=status, message=message), status
+        return _page(status, _CODES.get(status, "internal_error"))
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         logger.exception("unhandled error on %s %s", request.method, request.path)
         message = "Something went wrong on our side; it has been logged."
         if _wants_json():
-            return jsonify(error_body("internal_error", message)), 500
-        return render_template("error.html", status=500, message=message), 500
+            body = error_body("internal_error", api_message("internal_error", message))
+            return jsonify(body), 500
+        return _page(500, "internal_error")
+
+
+def _page(status: int, code: str) -> tuple[str, int]:
+    """Our error page with the catalogue's sentence for `code`, in the reader's language."""
+    return render_template("error.html", status=status, message=explain(code, "page")), status
+
+
+def _described_by_us(exc: HTTPException) -> bool:
+    """abort(status, description=...) from a view: already a sentence in the reader's language.
+
+    Werkzeug's own English descriptions, and the rate limiter's ("5 per 1 minute"), are not.
+    """
+    if isinstance(exc, TooManyRequests) or not exc.description:
+        return False
+    return exc.description != type(exc).description
 
 
 def _passthrough_headers(exc: HTTPException) -> dict[str, str]:

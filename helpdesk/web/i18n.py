@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from helpdesk.models.employees import LANGUAGES
 
-__all__ = ["LANGUAGES", "select_locale", "select_timezone"]
+__all__ = ["LANGUAGES", "api_locale", "select_locale", "select_timezone"]
 
 
 def select_locale() -> str:
@@ -17,6 +17,13 @@ def select_locale() -> str:
     if request:
         return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
     return LANGUAGES[0]
+
+
+def api_locale() -> str:
+    """The API's language: the best of Accept-Language, else English (the contract's language)."""
+    if request and request.accept_languages:
+        return request.accept_languages.best_match(LANGUAGES) or "en"
+    return "en"
 
 
 def select_timezone() -> str:

@@ -7,14 +7,17 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-MAX_ID = 2**63 - 1  # the largest signed 64-bit integer: SQLite's bound, PostgreSQL's bigint
+# The largest signed 32-bit integer: our id columns are `integer` on PostgreSQL (SQLite's
+# rowids would go to 2**63 - 1, but the same migrations bound both backends alike).
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """A positive whole number up to 2**63 - 1; anything larger matches no route (404).
+    """A positive whole number up to 2**31 - 1; anything larger matches no route (404).
 
-    Werkzeug's `int` accepts any number of digits, and a value past 64 bits made SQLite's
-    driver raise OverflowError (a 500) instead of finding no row. No id column holds a
+    Werkzeug's `int` accepts any number of digits: a value past 64 bits made SQLite's driver
+    raise OverflowError, and one past 32 bits made PostgreSQL refuse the query
+    (NumericValueOutOfRange), each a 500 instead of finding no row. No id column holds a
     larger value, so such a number can never name a row.
     """
 

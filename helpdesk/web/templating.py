@@ -5,26 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
-from flask_babel import LazyString, format_datetime, format_timedelta, get_locale
+from flask import Flask, url_for
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from helpdesk.models.types import utcnow
 from helpdesk.services.badges import badges_of
+from helpdesk.web import formatting
+from helpdesk.web.findings import describe
 
 
 def local_time(value: datetime | None, fmt: str = "short") -> str:
     """A UTC datetime shown in the employee's zone (Flask-Babel's selected time zone)."""
-    return format_datetime(value, fmt) if value else ""
+    return formatting.local(value, fmt) if value else ""
 
 
 def age(value: datetime | None, now: datetime | None = None) -> str:
     """How long ago `value` was, in the request's language ("5分前", "5 minutes ago")."""
     if value is None:
         return ""
-    delta = value - (now or utcnow())  # negative: Babel then says "ago"
-    return format_timedelta(delta, granularity="minute", add_direction=True, threshold=0.9)
+    return formatting.relative(value, now or utcnow())  # in the past: Babel says "ago"
 
 
 def iso(value: datetime | None) -> str:
@@ -85,6 +86,7 @@ _LABELS: dict[str, dict[str, LazyString]] = {
         "banned_term": _l("A banned or confidential term: remove it."),
         "link_domain": _l("A link outside the allowed domains."),
         "third_party_mention": _l("Mentions someone other than the customer."),
+        "unfilled_gap": _l("A gap of the canned reply is still to fill in."),
     },
 }
 
@@ -92,13 +94,30 @@ _LABELS: dict[str, dict[str, LazyString]] = {
 def label(kind: str, value: object) -> str:
     """The translated word for a status, priority, role, severity or guideline rule."""
     key = getattr(value, "value", value)
-    found = _LABELS.get(kind, {}).get(str(key))
-    return str(found) if found is not None else str(key)
+    state = formatting.current()
+    words = state.words if state else {}
+    word = words.get((kind, key))
+    if word is None:
+        found = _LABELS.get(kind, {}).get(str(key))
+        word = words[kind, key] = str(found) if found is not None else str(key)
+    return word
 
 
 def labels(kind: str) -> dict[str, str]:
     """Every translated word of one kind, for the page's scripts."""
     return {key: str(text) for key, text in _LABELS[kind].items()}
+
+
+def mention_url(mention_id: int) -> str:
+    """The mention page's path; lists link every row, so url_for runs once a request."""
+    state = formatting.current()
+    prefix = state.words.get("mention_url") if state else None
+    if prefix is None:
+        built = url_for("inbox.mention", mention_id=1)
+        if not state or not built.endswith("/1"):
+            return url_for("inbox.mention", mention_id=mention_id)
+        prefix = state.words["mention_url"] = built[:-1]
+    return f"{prefix}{int(mention_id)}"
 
 
 def badge_mark(number: str | None) -> Markup:
@@ -123,13 +142,23 @@ def badge_mark(number: str | None) -> Markup:
 
 def register(app: Flask) -> None:
     """Install the filters and globals on the app's Jinja environment."""
+    app.jinja_env.install_gettext_callables(  # the request's catalogue, found once a request
+        gettext=formatting.gettext,
+        ngettext=formatting.ngettext,
+        newstyle=True,
+        pgettext=formatting.pgettext,
+        npgettext=formatting.npgettext,
+    )
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(age, "age")
     app.add_template_filter(iso, "iso")
     app.add_template_filter(day_in, "day_in")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(percent, "percent")
+    app.add_template_filter(formatting.money, "money")
     app.add_template_global(label, "label")
+    app.add_template_filter(describe, "finding")
     app.add_template_global(lambda: str(get_locale() or "ja"), "locale_code")
     app.add_template_global(badge_mark, "badge_mark")
+    app.add_template_global(mention_url, "mention_url")
     app.add_template_global(badges_of, "badges_of")

@@ -19,8 +19,9 @@ from helpdesk.x.errors import (
     XRejected,
     XUnavailable,
 )
-from helpdesk.x.models import PostedTweet, TweetPage, UserLookup, XAccount
+from helpdesk.x.models import DmPage, PostedTweet, SentDm, TweetPage, UserLookup, XAccount
 from helpdesk.x.parse import (
+    parse_dm_page,
     parse_page,
     parse_rate_limit,
     parse_user,
@@ -28,7 +29,7 @@ from helpdesk.x.parse import (
     snowflake,
     typed_text,
 )
-from helpdesk.x.transport import attach_transport
+from helpdesk.x.transport import CallCounter, attach_transport
 
 if TYPE_CHECKING:
     from helpdesk.config import Settings
@@ -44,6 +45,8 @@ TWEET_FIELDS = [
 ]
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 USER_FIELDS = ["username", "name", "profile_image_url", "public_metrics"]
+DM_EVENT_FIELDS = ["id", "event_type", "text", "sender_id", "dm_conversation_id", "created_at"]
+DM_EXPANSIONS = ["sender_id"]
 DUPLICATE_DETAIL = "duplicate content"
 
 # Told how X answered each real call: (call name, None for an answer, or the error).
@@ -102,6 +105,7 @@ class XClient:
         base_url: str | None = None,
         timeout: float = 10.0,
         observer: CallObserver | None = None,
+        counter: CallCounter | None = None,
     ) -> None:
         self._user_auth_ready = all(
             (consumer_key, consumer_secret, access_token, access_token_secret)
@@ -117,12 +121,17 @@ class XClient:
             return_type=requests.Response,
             wait_on_rate_limit=False,
         )
-        attach_transport(self._tweepy, base_url, timeout)
+        attach_transport(self._tweepy, base_url, timeout, counter)
         self.base_url = base_url
         self.observer = observer
 
     @classmethod
-    def from_settings(cls, settings: Settings, observer: CallObserver | None = None) -> XClient:
+    def from_settings(
+        cls,
+        settings: Settings,
+        observer: CallObserver | None = None,
+        counter: CallCounter | None = None,
+    ) -> XClient:
         """The client for the configured credentials and X_API_BASE_URL."""
         return cls(
             bearer_token=settings.x_bearer_token,
@@ -133,6 +142,7 @@ class XClient:
             base_url=settings.x_api_base_url,
             timeout=settings.x_timeout_seconds,
             observer=observer,
+            counter=counter,
         )
 
     @property
@@ -256,3 +266,42 @@ class XClient:
                 user_auth=not self._bearer_ready,
             )
             return parse_users(response.json(), ids)
+
+    def dm_events_page(
+        self, *, participant_id: int | None = None, pagination_token: str | None = None
+    ) -> DmPage:
+        """One page (up to 100, newest first) of the brand's DM events (GET /2/dm_events),
+        or of its conversation with one user; X serves the last 30 days only."""
+        self._require_user_auth()
+        params: dict[str, Any] = {"pagination_token": pagination_token, "max_results": 100}
+        if participant_id is not None:
+            params["participant_id"] = participant_id
+        with self._call("get_direct_message_events"):
+            response = self._tweepy.get_direct_message_events(
+                dm_event_fields=DM_EVENT_FIELDS,
+                expansions=DM_EXPANSIONS,
+                user_fields=USER_FIELDS,
+                user_auth=True,
+                **{k: v for k, v in params.items() if v is not None},
+            )
+            return parse_dm_page(response.json(), parse_rate_limit(response.headers))
+
+    def send_dm(self, participant_id: int, text: str) -> SentDm:
+        """DM a user from the brand; XAmbiguous when it may or may not have been sent."""
+        self._require_user_auth()
+        with self._call("create_direct_message", write=True):
+            response = self._tweepy.create_direct_message(
+                participant_id=participant_id, text=text, user_auth=True
+            )
+            try:
+                data = response.json()["data"]
+                return SentDm(
+                    dm_event_id=snowflake(data["dm_event_id"], "dm_event_id"),
+                    dm_conversation_id=str(data["dm_conversation_id"]),
+                    rate_limit=parse_rate_limit(response.headers),
+                )
+            except (ValueError, KeyError, TypeError, XMalformed) as exc:
+                # X said 2xx, so the DM exists; without its id we must reconcile.
+                raise XAmbiguous(
+                    f"X accepted the DM but its answer was unreadable: {exc}"
+                ) from None

@@ -91,3 +91,35 @@ class UserLookup:
 
     users: dict[int, XAccount]
     missing: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class XDmEvent:
+    """One DM event as X describes it; text is None for join/leave events."""
+
+    id: int
+    event_type: str
+    text: str | None = None
+    sender_id: int | None = None
+    dm_conversation_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DmPage:
+    """One page of DM events (newest first), their senders, paging and partial errors."""
+
+    events: tuple[XDmEvent, ...]
+    users: dict[int, XAccount] = field(default_factory=dict)
+    next_token: str | None = None
+    partial_errors: tuple[str, ...] = ()
+    rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True)
+class SentDm:
+    """What X answered to a DM send."""
+
+    dm_event_id: int
+    dm_conversation_id: str
+    rate_limit: RateLimit | None = None

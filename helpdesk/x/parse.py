@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk.x.errors import XMalformed
-from helpdesk.x.models import RateLimit, TweetPage, UserLookup, XAccount, XLink, XTweet
+from helpdesk.x.models import (
+    DmPage,
+    RateLimit,
+    TweetPage,
+    UserLookup,
+    XAccount,
+    XDmEvent,
+    XLink,
+    XTweet,
+)
 
 # A lone surrogate (an unpaired "\ud800" escape in X's JSON) cannot be encoded as UTF-8, and
 # PostgreSQL text refuses NUL: either would fail the page's insert and stall ingestion for good.
@@ -201,4 +210,67 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimit:
         reset_at=moment("x-rate-limit-reset"),
         day_remaining=day_remaining,
         day_reset_at=day_reset,
+    )
+
+
+_CONVERSATION_ID = re.compile(r"^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$")
+
+
+def parse_dm_event(raw: Any) -> XDmEvent | None:
+    """One DM event; None for one that cannot be read as an event (no id or event_type).
+
+    An event we cannot use is skipped, never a failed run: the caller decides what to keep.
+    """
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("event_type"), str):
+        return None
+    try:
+        event_id = snowflake(raw.get("id"), "dm event id")
+        sender = _optional_id(raw.get("sender_id"), "sender_id")
+        created = _timestamp(raw.get("created_at"))
+    except XMalformed:
+        return None
+    conversation = raw.get("dm_conversation_id")
+    if not isinstance(conversation, str) or not _CONVERSATION_ID.match(conversation):
+        conversation = None
+    text = raw.get("text")
+    return XDmEvent(
+        id=event_id,
+        event_type=raw["event_type"],
+        text=storable(text) if isinstance(text, str) else None,
+        sender_id=sender,
+        dm_conversation_id=conversation,
+        created_at=created,
+    )
+
+
+def parse_dm_page(body: Any, rate_limit: RateLimit | None = None) -> DmPage:
+    """A DM events page; unreadable events are dropped (counted in partial_errors)."""
+    if not isinstance(body, Mapping) or not {"data", "meta", "errors"} & body.keys():
+        raise XMalformed("the DM events page has neither data, meta nor errors")
+    data = body.get("data", [])
+    meta = body.get("meta", {})
+    if not isinstance(data, list) or not isinstance(meta, Mapping):
+        raise XMalformed("the DM page's data is not a list or its meta is not an object")
+    includes = body.get("includes") if isinstance(body.get("includes"), Mapping) else {}
+    users: dict[int, XAccount] = {}
+    for raw_user in includes.get("users") if isinstance(includes.get("users"), list) else []:
+        try:
+            user = parse_user(raw_user)
+        except XMalformed:
+            continue
+        users[user.id] = user
+    events = [parse_dm_event(item) for item in data]
+    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+    notes = [str(e.get("detail") or e.get("title") or e)[:300] for e in errors if e]
+    if None in events:
+        notes.append(f"{events.count(None)} unreadable DM events skipped")
+    next_token = meta.get("next_token")
+    if next_token is not None and not isinstance(next_token, str):
+        raise XMalformed("meta.next_token is not a string")
+    return DmPage(
+        events=tuple(e for e in events if e is not None),
+        users=users,
+        next_token=next_token or None,
+        partial_errors=tuple(notes),
+        rate_limit=rate_limit,
     )

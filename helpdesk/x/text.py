@@ -17,6 +17,7 @@ DEFAULT_SIGNATURE_FORMAT = " ^{number}"
 
 _LINE_BREAK = re.compile(r"\r\n|\r")
 _SCHEME = re.compile(r"(?i)^https?://")
+_ANY_SCHEME = re.compile(r"(?i)https?://")
 
 
 def normalize_line_endings(text: str) -> str:
@@ -88,6 +89,14 @@ def with_signature(text: str, number: str, signature_format: str = DEFAULT_SIGNA
     body = normalize_line_endings(text).rstrip()
     signed = body + signature_format.format(number=number)
     return unicodedata.normalize("NFC", normalize_line_endings(signed))
+
+
+def has_link(text: str) -> bool:
+    """Whether X finds a link in `text` (a post with a link is priced apart): twitter-text's
+    URL extraction, as X's own; text too long to be a post is only looked at for a scheme."""
+    if len(text) > MAX_COUNTED_CHARS:
+        return _ANY_SCHEME.search(text) is not None
+    return bool(extract_urls_with_indices(normalize_line_endings(text)))
 
 
 def comparable(text: str) -> str:

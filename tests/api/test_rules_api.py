@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent
-from helpdesk.services import rules
+from helpdesk.services import rule_cache
 
 
 def rule_actions() -> list[tuple[str, str]]:
@@ -101,7 +101,7 @@ def test_priority_keywords_tone_words_and_threshold(api_as):
     threshold = find(api.get("/rules").get_json(), "priority", "follower_threshold", "10000")
     changed = api.post(f"/rules/priority/{threshold['id']}", {"value": "5,000"}).get_json()
     assert changed["rule"]["value"] == "5000"
-    assert rules.current_priority_rules().follower_threshold == 5000
+    assert rule_cache.current_priority_rules().follower_threshold == 5000
     assert [a for a, _ in rule_actions()] == [
         "rule.created",
         "rule.updated",
@@ -161,6 +161,12 @@ def test_refusals_are_4xx_with_the_page_codes(api_as):
             {"kind": "link_domain", "value": "not a domain"},
             400,
             "invalid_domain",
+        ),
+        (
+            "/rules/guideline",
+            {"kind": "link_domain", "value": "help.acme.example", "severity": "loud"},
+            400,
+            "invalid_severity",
         ),
         (
             "/rules/guideline",

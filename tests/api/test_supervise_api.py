@@ -114,15 +114,16 @@ def test_coverage_takes_dates_and_datetimes(api_as, x):
 
 
 def test_bad_coverage_parameters_are_400_naming_the_parameter(api_as):
-    """Unparseable or reversed bounds are 400 invalid_request with a message naming them."""
+    """Unparseable bounds are 400 invalid_period, reversed ones reversed_period, each with a
+    message naming the parameter."""
     supervisor = api_as("0002", role="supervisor")
-    for params, name in (
-        ({"from": "last tuesday"}, "from"),
-        ({"to": "2026-02-30"}, "to"),
-        ({"from": "2026-03-02", "to": "2026-03-01"}, "from"),
-        ({"from": "2026-03-02T10:00:00Z", "to": "2026-03-02T10:00:00Z"}, "from"),
+    for params, code, name in (
+        ({"from": "last tuesday"}, "invalid_period", "from"),
+        ({"to": "2026-02-30"}, "invalid_period", "to"),
+        ({"from": "2026-03-02", "to": "2026-03-01"}, "reversed_period", "from"),
+        ({"from": "2026-03-02T10:00:00Z", "to": "2026-03-02T10:00:00Z"}, "reversed_period", "from"),
     ):
         response = supervisor.get("/coverage", **params)
         assert response.status_code == 400, params
         error = response.get_json()["error"]
-        assert error["code"] == "invalid_request" and name in error["message"]
+        assert error["code"] == code and name in error["message"]

@@ -14,7 +14,7 @@ import pytest
 from tests.support.backends import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SEED, LOAD = ROOT / "benchmarks" / "seed.py", ROOT / "benchmarks" / "load.py"
+LOAD = ROOT / "benchmarks" / "load.py"
 KINDS = {  # every request kind of the mix
     "inbox", "inbox_filter", "inbox_next_page", "search", "mention", "claim", "reply",
     "dashboard", "escalations", "coverage_30d", "coverage_1y", "audit", "audit_filter",
@@ -30,8 +30,11 @@ def _env() -> dict[str, str]:
 def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """10,000 mentions in a database of their own (beside TEST_DATABASE_URL's, or SQLite)."""
     with scratch_database(tmp_path_factory.mktemp("load"), "load") as url:
-        argv = [sys.executable, str(SEED), "--mentions", "10000", "--database-url", url]
-        seeded = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=_env())
+        argv = [sys.executable, "-m", "benchmarks.seed", "--mentions", "10000"]
+        argv += ["--database-url", url]
+        seeded = subprocess.run(
+            argv, capture_output=True, text=True, timeout=300, env=_env(), cwd=ROOT
+        )
         assert seeded.returncode == 0, seeded.stderr[-3000:]
         yield url
 

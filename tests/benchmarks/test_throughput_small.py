@@ -75,7 +75,7 @@ def test_sandbox_ingest_stores_every_mention(scratch_url: str, tmp_path: Path) -
 def test_memory_benchmark_measures_a_seeded_desk(scratch_url: str, tmp_path: Path) -> None:
     """memory.py signs in, exports a year as CSV and runs a worker on a seeded database."""
     seed = subprocess.run(  # noqa: S603 - our interpreter, our script
-        [sys.executable, str(ROOT / "benchmarks" / "seed.py"), "--mentions", "2000"]
+        [sys.executable, "-m", "benchmarks.seed", "--mentions", "2000"]
         + ["--database-url", scratch_url, "--reset"],
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from helpdesk import queue
 from helpdesk.extensions import db
 from helpdesk.models import Employee, Reply, ReplyStatus
-from helpdesk.services import canned, escalation, replies, rules
+from helpdesk.services import canned, escalation, replies, rules, skills
 from helpdesk.services.employees import create_token
 from helpdesk.services.errors import ServiceError
 from tests.support.app import run_jobs
@@ -89,15 +89,25 @@ def desk(app, x, make_employee):
     db.session.commit()
     boss = db.session.get(Employee, supervisor.id)
     canned.create_canned("配送状況のご案内(長いタイトル)" * 3, LONG_JA[:130], "ja", actor=boss)
-    rules.add_guideline_rule("banned_term", "絶対に使ってはいけない表現" * 7, "block", actor=boss)
-    rules.add_guideline_rule(
-        "link_domain",
-        "support-" + "a" * 50 + ".customer-" + "b" * 20 + ".example.jp",
-        None,
+    rules.add_rule(
+        "guideline",
+        {"kind": "banned_term", "value": "絶対に使ってはいけない表現" * 7, "severity": "block"},
+        actor=boss,
+    )
+    rules.add_rule(
+        "guideline",
+        {
+            "kind": "link_domain",
+            "value": "support-" + "a" * 50 + ".customer-" + "b" * 20 + ".example.jp",
+            "severity": None,
+        },
         actor=boss,
     )
     with pytest.raises(ServiceError):  # blocked, as meant: coverage's rules table gets a row
         replies.create_reply(ids[4], agent, "絶対に使ってはいけない表現" * 7)
+    for name in ("配送", "返品", "カメラ・レンズ・アクセサリー・修理受付" * 2):
+        skills.create_tag(name[:50], actor=boss)
+    skills.set_skills(agent, ["ja", "en"], skills.known_tag_names(), 20, actor=boss)
     create_token(agent, "スマートフォン用の連携トークン" * 3)
     create_token(boss, "a" * 100)
     queue.get_queue(queue.DEFAULT).enqueue(
@@ -108,7 +118,13 @@ def desk(app, x, make_employee):
     return ids[0]
 
 
-AGENT_PAGES = ["/inbox", "/inbox?status=all", "/inbox?q=abcdefghijklmno", "/account"]
+AGENT_PAGES = [
+    "/inbox",
+    "/inbox?status=all",
+    "/inbox?q=abcdefghijklmno",
+    "/inbox?status=escalated&sort=priority",
+    "/account",
+]
 SUPERVISOR_PAGES = [
     "/supervise/",
     "/supervise/?status=all",
@@ -120,6 +136,7 @@ SUPERVISOR_PAGES = [
     "/supervise/employees",
     "/supervise/canned",
     "/supervise/rules",
+    "/supervise/costs",
     "/supervise/audit",
     "/supervise/audit?action=x",
     "/account",

@@ -35,20 +35,22 @@ def as_x_gives_it_back(typed: str) -> str:
 class XMention:
     """A customer mention as the sandbox holds it (retweets and the brand's own excluded)."""
 
-    tweet_id: int
+    tweet_id: int  # for a DM: its DM event id
     text: str
     username: str
     name: str
     author_unavailable: bool = False
+    kind: str = "post"  # "dm": a customer's DM to the brand (its text is not escaped by X)
 
 
 @dataclass(frozen=True)
 class XPost:
     """A post of the brand account on the sandbox."""
 
-    id: int
+    id: int  # for a DM: its DM event id
     text: str
     in_reply_to: int | None
+    to: str | None = None  # a DM of the brand: the customer's username (None: a post)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class StoredReply:
     status: str
     x_tweet_id: int | None
     last_error: str | None
+    channel: str = "post"  # "dm": sent as a DM to `customer`, recorded as x_dm_event_id
+    x_dm_event_id: int | None = None
+    customer: str | None = None
 
 
 @dataclass
@@ -184,7 +189,8 @@ def _check_mentions(report: Report, seen: Observed) -> None:
         for _ in rows[1:]:
             report.problem("duplicated", f"mention {mention.tweet_id} stored {len(rows)} times")
         row = rows[0]
-        if row.text != as_x_gives_it_back(mention.text):
+        typed = mention.text if mention.kind == "dm" else as_x_gives_it_back(mention.text)
+        if row.text != typed:
             report.problem(
                 "altered", f"mention {mention.tweet_id} text {row.text!r} != {mention.text!r}"
             )
@@ -221,7 +227,17 @@ def _check_replies(report: Report, history: History, seen: Observed) -> None:
         used |= _check_reply(report, seen, reply, approved, reply.id in must_settle)
     for post in seen.brand_posts:
         if post.id not in used:
-            report.problem("stray", f"brand post {post.id} {post.text!r} belongs to no reply")
+            what = f"brand DM to @{post.to}" if post.to else "brand post"
+            report.problem("stray", f"{what} {post.id} {post.text!r} belongs to no reply")
+
+
+def _answers(reply: StoredReply, post: XPost) -> bool:
+    """Whether a brand post (or DM) carries this reply: its text, to its mention (customer)."""
+    if reply.channel == "dm":
+        return post.to is not None and post.to == reply.customer and post.text == reply.text
+    return (
+        post.to is None and post.in_reply_to == reply.mention_tweet_id and post.text == reply.text
+    )
 
 
 def _check_reply(
@@ -230,11 +246,7 @@ def _check_reply(
     """One reply against the brand's posts; the ids of the posts it accounts for."""
     if reply.status not in REPLY_STATUSES:
         report.problem("unaccounted", f"reply {reply.id} has status {reply.status!r}")
-    matches = [
-        p
-        for p in seen.brand_posts
-        if p.in_reply_to == reply.mention_tweet_id and p.text == reply.text
-    ]
+    matches = [p for p in seen.brand_posts if _answers(reply, p)]
     used = {p.id for p in matches}
     for post in matches[1:]:
         report.problem("duplicated", f"reply {reply.id} posted again as {post.id}")
@@ -273,12 +285,13 @@ def _check_settled(report: Report, seen: Observed, reply: StoredReply) -> None:
 
 
 def _check_posted(report: Report, seen: Observed, reply: StoredReply) -> set[int]:
-    """A `posted` reply names exactly its post: that id, its text, replying to its mention."""
-    post = next((p for p in seen.brand_posts if p.id == reply.x_tweet_id), None)
+    """A `posted` reply names exactly its post (or DM): that id, its text, to its mention."""
+    x_id = reply.x_dm_event_id if reply.channel == "dm" else reply.x_tweet_id
+    post = next((p for p in seen.brand_posts if p.id == x_id), None)
     if post is None:
-        report.problem("lost", f"reply {reply.id} posted as {reply.x_tweet_id}: no such post on X")
+        report.problem("lost", f"reply {reply.id} posted as {x_id}: no such post or DM on X")
         return set()
-    if post.text != reply.text or post.in_reply_to != reply.mention_tweet_id:
+    if not _answers(reply, post):
         report.problem(
             "altered",
             f"reply {reply.id}: post {post.id} {post.text!r} to {post.in_reply_to} "

@@ -54,6 +54,7 @@ REPLY_OPENERS = (
 OPS = {
     # operation: weight
     "mention": 5.0,
+    "dm": 2.5,  # a customer DMs the brand: an inbox item answered by DM
     "followup": 2.0,
     "retweet": 0.5,
     "claim": 2.0,
@@ -76,6 +77,7 @@ FAULTS = {
     "x_503": 1.0,
     "x_timeout": 1.0,
     "x_ambiguous": 1.5,
+    "x_ambiguous_dm": 1.0,  # a DM send lands, then the answer is lost
     "x_malformed": 0.8,
     "missing_include": 1.0,
     "burst": 0.7,
@@ -86,6 +88,9 @@ X_PATHS = (
     ("GET", "/2/tweets/search/recent"),
     ("GET", "/2/users/*/tweets"),
     ("GET", "/2/users"),
+    ("POST", "/2/dm_conversations/*/messages"),
+    ("GET", "/2/dm_events"),
+    ("GET", "/2/dm_conversations/*/dm_events"),
     (None, None),  # any X request
 )
 MALFORMED = ("not json at all", '{"data": [', "<html>502 Bad Gateway</html>", "{}", "[]")
@@ -148,7 +153,7 @@ def plan(seed: int, faults: int, *, postgres: bool) -> list[Step]:
         counter += 1
         kind = rng.choices(list(OPS), weights=list(OPS.values()))[0]
         params: dict[str, Any] = {"pick": rng.random(), "who": rng.randrange(2)}
-        if kind in ("mention", "followup"):
+        if kind in ("mention", "followup", "dm"):
             params["text"] = mention_text(rng, counter)
             params["persona"] = rng.random()
         if kind in ("reply", "trainee_reply"):
@@ -178,7 +183,7 @@ def fault_params(rng: random.Random, kind: str, index: int) -> dict[str, Any]:
         params |= {"method": method, "path": path, "count": rng.randint(1, 4)}
     if kind == "x_timeout":
         params["latency_ms"] = rng.randint(2300, 3500)  # the client gives up after 2 s
-    elif kind == "x_ambiguous":
+    elif kind in ("x_ambiguous", "x_ambiguous_dm"):
         params |= {
             "status": rng.choice((503, 0, 500)),
             "count": rng.randint(1, 3),

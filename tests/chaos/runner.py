@@ -23,6 +23,7 @@ from helpdesk.models import Mention, Reply, XUser
 from helpdesk.services import outbox
 from helpdesk.services.employees import create_employee, create_token
 from helpdesk.x.sandbox import BRAND_ID
+from helpdesk.x.sandbox.dms import conversation_id
 from tests.chaos import checker
 from tests.chaos.checker import Observed, Report
 from tests.chaos.cluster import PG_APP_NAME, Cluster, Service
@@ -33,6 +34,7 @@ from tests.support.sandbox import RunningSandbox
 # Clocks compressed as in tests/faults: every period of the product is seconds, not minutes.
 CHILD_SETTINGS = {
     "HELPDESK_INGEST_INTERVAL_SECONDS": "1",
+    "HELPDESK_DM_INGEST_INTERVAL_SECONDS": "1",
     "HELPDESK_OUTBOX_SWEEP_SECONDS": "2",
     "HELPDESK_OUTBOX_REQUEUE_SECONDS": "3",
     "HELPDESK_POSTING_GRACE_SECONDS": "1",
@@ -235,6 +237,15 @@ class ChaosRun:
         args["username"] = person.username
         body = {"username": person.username, "name": person.name, "text": params["text"]}
         return self._customer_post(body)
+
+    def _op_dm(self, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        person = self._persona(params["persona"])
+        args["username"] = person.username
+        body = {"username": person.username, "name": person.name, "text": params["text"]}
+        response = self.x.post("/_sandbox/dms", body)
+        if response.status_code != 201:
+            raise RuntimeError(f"sandbox refused the DM: {response.text}")
+        return {"status": 201, "dm_event_id": int(response.json()["id"])}
 
     def _op_followup(self, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
         brand = [
@@ -464,6 +475,13 @@ class ChaosRun:
             spec["latency_ms"] = params["latency_ms"]
         return self._sandbox_fault(spec)
 
+    def _fault_x_ambiguous_dm(self, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        spec = {"method": "POST", "path": "/2/dm_conversations/*/messages"}
+        spec |= {"count": params["count"], "status": params["status"], "after_commit": True}
+        if params["latency_ms"]:
+            spec["latency_ms"] = params["latency_ms"]
+        return self._sandbox_fault(spec)
+
     def _fault_x_malformed(self, params: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
         extra = {"body": params["body"], "status": params["status"]}
         return self._sandbox_fault(
@@ -592,6 +610,9 @@ class ChaosRun:
                 status=row.status.value,
                 x_tweet_id=row.x_tweet_id,
                 last_error=row.last_error,
+                channel=row.channel.value,
+                x_dm_event_id=row.x_dm_event_id,
+                customer=row.username,
             )
             for row in db.session.execute(
                 sa.select(
@@ -601,8 +622,13 @@ class ChaosRun:
                     Reply.status,
                     Reply.x_tweet_id,
                     Reply.last_error,
+                    Reply.channel,
+                    Reply.x_dm_event_id,
                     Mention.tweet_id,
-                ).join(Mention, Mention.id == Reply.mention_id)
+                    XUser.username,
+                )
+                .join(Mention, Mention.id == Reply.mention_id)
+                .join(XUser, XUser.x_user_id == Mention.author_x_id)
             )
         ]
         db.session.rollback()
@@ -611,6 +637,11 @@ class ChaosRun:
             posts = [
                 checker.XPost(t.id, t.text, t.in_reply_to_tweet_id)
                 for t in (state.tweets[i] for i in state.by_author.get(BRAND_ID, []))
+            ]
+            posts += [
+                checker.XPost(e.id, e.text or "", None, to=_customer_of(state, e.conversation_id))
+                for e in (state.dm_events[i] for i in state.dm_ids)
+                if e.sender_id == BRAND_ID
             ]
         return Observed(
             x_mentions=x_mentions(self.x),
@@ -622,11 +653,30 @@ class ChaosRun:
         )
 
 
+def _customer_of(state: Any, conversation: str) -> str:
+    """The customer's username in a one-to-one conversation with the brand."""
+    other = next(int(i) for i in conversation.split("-") if int(i) != BRAND_ID)
+    assert conversation == conversation_id(BRAND_ID, other)  # noqa: S101 - a test's own check
+    return state.users[other].username
+
+
 def x_mentions(x: RunningSandbox) -> list[checker.XMention]:
-    """Every mention the sandbox holds that the desk must store (no retweets, not the brand)."""
+    """Every mention and customer DM the sandbox holds that the desk must store (no retweets,
+    nothing of the brand's, no join/leave events)."""
     state = x.state
     with state.lock:
-        found = []
+        found = [
+            checker.XMention(
+                e.id,
+                e.text or "",
+                state.users[e.sender_id].username,
+                state.users[e.sender_id].name,
+                state.users[e.sender_id].unavailable,
+                kind="dm",
+            )
+            for e in (state.dm_events[i] for i in state.dm_ids)
+            if e.event_type == "MessageCreate" and e.sender_id not in (None, BRAND_ID)
+        ]
         for tweet_id in state.mention_ids:
             tweet = state.tweets.get(tweet_id)
             if tweet is None or tweet.author_id == BRAND_ID:

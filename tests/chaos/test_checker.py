@@ -131,3 +131,50 @@ def test_a_stored_retweet_is_extra() -> None:
     history, seen = healthy()
     seen.mentions.append(StoredMention(2, 555, "RT @x: hi", "bob", "Bob", "open"))
     assert check(history, seen).extra == 1
+
+
+def with_a_dm() -> tuple[History, Observed]:
+    """The healthy state plus a customer DM answered once by a DM."""
+    history, seen = healthy()
+    history.add(
+        "op", "reply", {"as": "0102"}, {"status": 202, "reply_id": 2, "reply_status": "queued"}
+    )
+    seen.x_mentions.append(XMention(200, "ORD-123456 &amp; <b>", "taro", "Taro", kind="dm"))
+    seen.mentions.append(StoredMention(2, 200, "ORD-123456 &amp; <b>", "taro", "Taro", "answered"))
+    seen.replies.append(
+        StoredReply(2, 2, 200, "確認します", "posted", None, None, "dm", 950, "taro")
+    )
+    seen.brand_posts.append(XPost(950, "確認します", None, to="taro"))
+    seen.settled_after[2] = 3.0
+    return history, seen
+
+
+def test_a_dm_answered_once_passes() -> None:
+    """A DM stored verbatim and answered by exactly one brand DM breaks nothing."""
+    report = check(*with_a_dm())
+    assert report.ok, report.problems
+
+
+def test_a_dm_sent_twice_is_reported() -> None:
+    """A second brand DM with the reply's text to that customer counts as duplicated."""
+    history, seen = with_a_dm()
+    seen.brand_posts.append(XPost(951, "確認します", None, to="taro"))
+    report = check(history, seen)
+    assert report.duplicated == 1 and not report.ok
+
+
+def test_a_lost_dm_and_a_stray_dm_are_reported() -> None:
+    """A customer DM never stored is lost; a brand DM no reply accounts for is stray."""
+    history, seen = with_a_dm()
+    seen.x_mentions.append(XMention(201, "hello?", "taro", "Taro", kind="dm"))
+    seen.brand_posts.append(XPost(960, "unasked", None, to="taro"))
+    report = check(history, seen)
+    assert (report.lost, report.stray) == (1, 1)
+
+
+def test_a_dm_reply_recorded_against_another_customer_is_reported() -> None:
+    """A posted DM reply whose DM went to someone else is altered (and its DM stray)."""
+    history, seen = with_a_dm()
+    seen.brand_posts[-1] = XPost(950, "確認します", None, to="hanako")
+    report = check(history, seen)
+    assert report.altered == 1 and not report.ok

@@ -18,8 +18,8 @@ from helpdesk.models import (
     Reply,
     ReplyStatus,
 )
-from helpdesk.services import audit
-from helpdesk.services.coverage_proof import parse_period, prove, sign, verify
+from helpdesk.services import audit, periods
+from helpdesk.services.coverage_proof import prove, sign, verify
 from helpdesk.services.errors import InvalidInput
 from tests.services.test_escalation import ingest
 
@@ -235,20 +235,21 @@ def test_signature_accepts_the_report_and_refuses_an_edit(desk):
 @pytest.mark.parametrize(
     ("raw_from", "raw_to", "code"),
     [
-        ("2026-11-31", "2026-12-01", "invalid_request"),
-        ("yesterday", "2026-12-01", "invalid_request"),
-        ("2026-12-01", "2026-11-01", "period_order"),
-        ("2026-11-01", "2026-11-01", "period_order"),
+        ("2026-11-31", "2026-12-01", "invalid_period"),
+        ("yesterday", "2026-12-01", "invalid_period"),
+        ("2026-12-01", "2026-11-01", "reversed_period"),
+        ("2026-11-01", "2026-11-01", "reversed_period"),
         ("2025-01-01", "2026-12-01", "period_too_long"),
     ],
 )
 def test_bad_periods_are_refused(app, raw_from, raw_to, code):
     """Impossible dates, reversed or empty periods and over a year are refused with a code."""
     with pytest.raises(InvalidInput) as refused:
-        parse_period(raw_from, raw_to, "Asia/Tokyo")
+        periods.parse(periods.PROOF, None, raw_from, raw_to, "Asia/Tokyo")
     assert refused.value.code == code
 
 
 def test_period_is_in_the_desk_time_zone(app):
     """2026-11-01 to 2026-12-01 in Tokyo is [31 Oct 15:00, 30 Nov 15:00) UTC."""
-    assert parse_period("2026-11-01", "2026-12-01", "Asia/Tokyo") == (START, END)
+    period = periods.parse(periods.PROOF, None, "2026-11-01", "2026-12-01", "Asia/Tokyo")
+    assert (period.start, period.end) == (START, END)

@@ -350,9 +350,14 @@ def test_several_rules_fire_together() -> None:
 
 
 def test_violation_to_dict_is_plain_json() -> None:
-    """A violation serialises to plain strings."""
-    violation = Violation("length", Severity.BLOCK, "Too long.")
-    assert violation.to_dict() == {"rule": "length", "severity": "block", "message": "Too long."}
+    """A violation serialises to plain strings, with the values its sentence names."""
+    violation = Violation("length", Severity.BLOCK, "Too long.", {"length": 300, "limit": 280})
+    assert violation.to_dict() == {
+        "rule": "length",
+        "severity": "block",
+        "message": "Too long.",
+        "params": {"length": 300, "limit": 280},
+    }
     assert type(violation.to_dict()["severity"]) is str
 
 

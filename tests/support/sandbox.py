@@ -67,6 +67,19 @@ class RunningSandbox:
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
+    def dm(self, text: str, username: str = "hanako_t", **extra: Any) -> str:
+        """A customer DMs the brand; returns the new DM event id."""
+        body = {"username": username, "name": extra.pop("name", "田中 花子"), "text": text}
+        response = self.post("/_sandbox/dms", {**body, **extra})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def conversation(self, username: str) -> list[dict[str, Any]]:
+        """The brand's DM conversation with @username as the sandbox holds it, oldest first."""
+        response = self.get("/_sandbox/dms", **{"with": username})
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
     def configure(self, **settings: int) -> None:
         response = self.post("/_sandbox/config", settings)
         assert response.status_code == 200, response.text

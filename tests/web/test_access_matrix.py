@@ -88,6 +88,7 @@ WEB, API = False, True
 REPLY = "Thank you, we are checking this now."
 STRONG = "violet tractor sings over quiet harbour"  # passes the password rules
 REASON = "Access matrix: checking who may do this."
+PULL = {"mode": "pull"}
 
 POLICIES: dict[str, Policy] = {
     # Signing in and out, the language switch.
@@ -110,6 +111,10 @@ POLICIES: dict[str, Policy] = {
     # The inbox pages.
     "inbox.index": Policy(SIGNED_IN, WEB),
     "inbox.live": Policy(SIGNED_IN, WEB),
+    "inbox.presence_live": Policy(SIGNED_IN, WEB, lambda w, me: call(data={"ids": "1,2"})),
+    "inbox.presence_note": Policy(
+        SIGNED_IN, WEB, lambda w, me: call(mention_id=w.mention(), data={"state": "viewing"})
+    ),
     "inbox.mention": Policy(SIGNED_IN, WEB, lambda w, me: call(mention_id=w.answered_mention())),
     "inbox.claim": Policy(SIGNED_IN, WEB, lambda w, me: call(mention_id=w.mention())),
     "inbox.release": Policy(SIGNED_IN, WEB, lambda w, me: call(mention_id=w.claimed(me))),
@@ -119,6 +124,7 @@ POLICIES: dict[str, Policy] = {
     "inbox.dismiss": Policy(
         Role.AGENT, WEB, lambda w, me: call(mention_id=w.mention(), data={"reason": REASON})
     ),
+    "inbox.move_to_dm": Policy(SIGNED_IN, WEB, lambda w, me: call(mention_id=w.mention())),
     "inbox.escalate": Policy(
         SIGNED_IN,
         WEB,
@@ -173,6 +179,7 @@ POLICIES: dict[str, Policy] = {
     # The JSON API: tokens and health.
     "api.create_token": Policy(PUBLIC, API, lambda w, me: call(data=w.owner_login())),
     "api.get_health": Policy(PUBLIC, API),
+    "api.get_openapi": Policy(PUBLIC, API),  # the published contract, as GitHub's and X's are
     "api.list_my_tokens": Policy(SIGNED_IN, API),
     "api.list_employee_tokens": Policy(Role.ADMIN, API, lambda w, me: call(number=w.target())),
     "api.revoke_token": Policy(
@@ -195,6 +202,7 @@ POLICIES: dict[str, Policy] = {
     "api.dismiss": Policy(
         Role.AGENT, API, lambda w, me: call(mention_id=w.mention(), data={"reason": REASON})
     ),
+    "api.move_to_dm": Policy(SIGNED_IN, API, lambda w, me: call(mention_id=w.mention())),
     "api.escalate": Policy(
         SIGNED_IN, API, lambda w, me: call(mention_id=w.mention(), data={"reason": REASON})
     ),
@@ -227,6 +235,30 @@ POLICIES: dict[str, Policy] = {
     "api.reinstate_employee": Policy(Role.SUPERVISOR, API, lambda w, me: call(number=w.target())),
     "api.reset_password": Policy(
         Role.SUPERVISOR, API, lambda w, me: call(number=w.target(), data={"password": STRONG})
+    ),
+    # -- routing (issue 17) --
+    "inbox.next_mention": Policy(SIGNED_IN, WEB),
+    "supervise.set_skills": Policy(
+        Role.SUPERVISOR,
+        WEB,
+        lambda w, me: call(number=w.target(), data={"languages": "ja", "capacity": "3"}),
+    ),
+    "supervise.set_routing_mode": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(data=PULL)),
+    "api.next_mention": Policy(SIGNED_IN, API, lambda w, me: free_hands(me)),
+    "api.get_routing": Policy(SIGNED_IN, API),
+    "api.set_routing": Policy(Role.SUPERVISOR, API, lambda w, me: call(data=PULL)),
+    "api.get_skills": Policy(Role.SUPERVISOR, API, lambda w, me: call(number=w.target())),
+    "api.set_skills": Policy(
+        Role.SUPERVISOR,
+        API,
+        lambda w, me: call(
+            number=w.target(), data={"languages": ["ja"], "tags": [], "capacity": 3}
+        ),
+    ),
+    "api.get_presence": Policy(Role.SUPERVISOR, API),
+    "api.list_tags": Policy(SIGNED_IN, API),
+    "api.create_tag": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(data={"name": f"tag {next(w._numbers)}"})
     ),
     # -- audit browse (issue 9) --
     "supervise.audit_page": Policy(Role.SUPERVISOR, WEB),
@@ -297,6 +329,15 @@ POLICIES: dict[str, Policy] = {
     "api.set_sla_target": Policy(
         Role.ADMIN, API, lambda w, me: call(data={"priority": "high", "seconds": 1200})
     ),
+    # -- what X costs (issue 18, item 4) --
+    "supervise.costs_page": Policy(Role.SUPERVISOR, WEB),
+    "supervise.set_price": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(kind="reply", data={"usd": "0.01"})
+    ),
+    "supervise.set_post_read_cap": Policy(
+        Role.SUPERVISOR, WEB, lambda w, me: call(data={"cap": "3000000"})
+    ),
+    "api.get_costs": Policy(Role.SUPERVISOR, API),
     # -- listening (issue 10) --
     "supervise.listening_page": Policy(Role.SUPERVISOR, WEB),
     "supervise.listening_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="volume")),
@@ -320,6 +361,18 @@ RULE_TEST = {"text": "社外秘の件、至急お願いします", "followers": 
 _RULE_NUMBERS = itertools.count(1)
 
 
+def free_hands(me: Employee | None) -> Call:
+    """A Next call: caller's claims let go first, so their capacity never refuses it."""
+    if me is not None:
+        db.session.execute(
+            sa.update(Mention)
+            .where(Mention.claimed_by_id == me.id)
+            .values(claimed_by_id=None, claim_expires_at=None)
+        )
+        db.session.commit()
+    return call()
+
+
 def _new_guideline_form() -> dict[str, object]:
     return {
         "kind": "banned_term",
@@ -334,21 +387,25 @@ def _new_priority_form() -> dict[str, object]:
 
 def _guideline_rule(w: World, *, enabled: bool = True) -> int:
     """A fresh banned term, on or off."""
-    made = rules.add_guideline_rule(
-        "banned_term", f"matrix rule {next(_RULE_NUMBERS)}", "block", actor=w.supervisor
+    made = rules.add_rule(
+        "guideline",
+        {"kind": "banned_term", "value": f"matrix rule {next(_RULE_NUMBERS)}", "severity": "block"},
+        actor=w.supervisor,
     )
     if not enabled:
-        rules.set_guideline_rule_enabled(made.id, False, actor=w.supervisor)
+        rules.set_rule_enabled("guideline", made.id, False, actor=w.supervisor)
     return made.id
 
 
 def _priority_rule(w: World, *, enabled: bool = True) -> int:
     """A fresh urgent keyword, on or off."""
-    made = rules.add_priority_rule(
-        "urgent_keyword", "en", f"matrixrule{next(_RULE_NUMBERS)}", actor=w.supervisor
+    made = rules.add_rule(
+        "priority",
+        {"kind": "urgent_keyword", "language": "en", "value": f"matrixrule{next(_RULE_NUMBERS)}"},
+        actor=w.supervisor,
     )
     if not enabled:
-        rules.set_priority_rule_enabled(made.id, False, actor=w.supervisor)
+        rules.set_rule_enabled("priority", made.id, False, actor=w.supervisor)
     return made.id
 
 
@@ -526,10 +583,24 @@ class World:
     # Mentions, replies, escalations, canned replies.
 
     def mention(self) -> int:
-        """A fresh open mention from the sandbox that nobody has touched."""
-        if not self._pool:
-            self._ingest(40)
-        return self._pool.pop(0)
+        """A fresh open mention from the sandbox that nobody has touched (Next and auto routing
+        claim the most urgent open mention, which may be one the pool holds: those are passed)."""
+        while True:
+            if not self._pool:
+                self._ingest(40)
+            mention_id = self._pool.pop(0)
+            if self._untouched(mention_id):
+                return mention_id
+
+    def _untouched(self, mention_id: int) -> bool:
+        mention = db.session.get(Mention, mention_id)
+        assert mention is not None
+        db.session.refresh(mention)
+        return (
+            mention.status == MentionStatus.OPEN
+            and mention.claimed_by_id is None
+            and mention.escalated_at is None
+        )
 
     def _ingest(self, count: int) -> None:
         response = self.sandbox.post(
@@ -607,10 +678,17 @@ def world(session_app: Flask, sandbox_server: Any) -> Iterator[World]:
         yield made
 
 
+EPHEMERAL_KEYS = (b"helpdesk:watch:",)
+
+
 def snapshot(app: Flask) -> dict[str, object]:
     """Every row of every table (bar volatile columns) and the number of Redis keys."""
     db.session.rollback()
-    state: dict[str, object] = {"redis keys": app.extensions["redis"].dbsize()}
+    # Live presence's keys (who views a mention) expire on their own within a minute, so
+    # they are left out, like the volatile columns: a key expiring mid-check is no change.
+    keys = app.extensions["redis"].scan_iter(count=1000)
+    lasting = sum(1 for key in keys if not key.startswith(EPHEMERAL_KEYS))
+    state: dict[str, object] = {"redis keys": lasting}
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
             columns = [c for c in table.c if (table.name, c.name) not in VOLATILE_COLUMNS]
@@ -654,8 +732,10 @@ def send(
     body = made.data or {}
     if cookie:
         headers = {"X-CSRFToken": token} if token is not None else {}
-        return caller.client.post(path, json=body, headers=headers)
-    return world.app.test_client().post(path, json=body, headers=_bearer(caller))
+        return caller.client.open(path, method=route.method, json=body, headers=headers)
+    return world.app.test_client().open(
+        path, method=route.method, json=body, headers=_bearer(caller)
+    )
 
 
 def _bearer(caller: Caller) -> dict[str, str]:
@@ -778,8 +858,9 @@ def test_route_answers_each_caller_as_its_policy_says(
 def _kept_proof() -> str:
     """A coverage proof kept in Redis, as the proof page keeps it: its digest (issue 10)."""
     from helpdesk.models.types import utcnow
-    from helpdesk.services.coverage_proof import parse_period, prove
+    from helpdesk.services import periods
+    from helpdesk.services.coverage_proof import prove
     from helpdesk.supervise.coverage import keep
 
-    start, end = parse_period("2026-11-01", "2026-12-01", "Asia/Tokyo")
-    return keep(prove(start, end, utcnow()), "coverage-proof-matrix.csv")
+    period = periods.parse(periods.PROOF, None, "2026-11-01", "2026-12-01", "Asia/Tokyo")
+    return keep(prove(period.start, period.end, utcnow()), "coverage-proof-matrix.csv")

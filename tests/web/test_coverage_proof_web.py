@@ -65,7 +65,7 @@ def test_download_is_the_report_the_page_hashed_and_signed(supervisor, desk):  #
 @pytest.mark.parametrize(
     ("period", "message"),
     [
-        ({"from": "2026-11-31", "to": "2026-12-01"}, "Give both dates as YYYY-MM-DD"),
+        ({"from": "2026-11-31", "to": "2026-12-01"}, "From: give a date like 2026-01-31."),
         ({"from": "2026-12-01", "to": "2026-11-01"}, "To must be after From"),
         ({"from": "2024-01-01", "to": "2026-12-01"}, "at most 366 days"),
     ],

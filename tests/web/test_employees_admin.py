@@ -154,7 +154,8 @@ def test_suspending_asks_for_confirmation(client, supervisor, make_employee):
 
 
 def test_an_admin_demotes_another_admin_but_not_themselves(client, admin, make_employee):
-    """Another admin can be made supervisor; the admin's own row offers nothing and refuses."""
+    """Another admin can be made supervisor; the admin's own row offers no role, suspension or
+    password action and refuses one (their own routing skills stay theirs to set)."""
     make_employee("0003", role="admin")
     assert post_form(client, f"{PAGE}/0003/role", {"role": "supervisor"}).status_code == 302
     assert stored("0003").role is Role.SUPERVISOR
@@ -162,7 +163,9 @@ def test_an_admin_demotes_another_admin_but_not_themselves(client, admin, make_e
     refused = post_form(client, f"{PAGE}/0001/suspend", CONFIRM)
     assert refused.status_code == 403 and stored("0001").active
     row = client.get(PAGE, headers=EN).text.split('data-employee="0001"')[1].split("</tr>")[0]
-    assert "No actions for you" in row and "data-action" not in row
+    assert "No actions for you" in row
+    for action in ("role", "suspend", "reinstate", "password", "certify"):
+        assert f'data-action="{action}"' not in row
 
 
 def test_reset_password_and_unknown_numbers(client, admin, make_employee):

@@ -6,13 +6,14 @@ import codecs
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Mention
-from helpdesk.services import export, inbox, replies
+from helpdesk.services import export, inbox, periods, replies
 from helpdesk.services.errors import Forbidden
 from helpdesk.services.ingest import ingest_mentions
 from helpdesk.x.sandbox import BRAND_USERNAME
@@ -68,7 +69,7 @@ def supervisor(make_employee, login):
 
 
 def today() -> str:
-    return datetime.now(UTC).astimezone(export.ZoneInfo("Asia/Tokyo")).date().isoformat()
+    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Tokyo")).date().isoformat()
 
 
 def test_the_export_holds_the_corpus_exactly_and_neutralises_formulas(app, x, client, supervisor):
@@ -197,8 +198,8 @@ def test_rows_come_in_chunks_each_exactly_once(app, x, client, supervisor, menti
     mentions(*(f"message {k}" for k in range(7)))
     ids = list(db.session.scalars(sa.select(Mention.id).order_by(Mention.tweet_id)))
     monkeypatch.setattr(export, "CHUNK", 3)
-    start, end = export.parse_days(today(), today(), "Asia/Tokyo")
-    pieces = list(export.mentions_csv(start, end, supervisor))
+    period = periods.parse(periods.EXPORT, None, today(), today(), "Asia/Tokyo")
+    pieces = list(export.mentions_csv(period.start, period.end, supervisor))
     assert len(pieces) == 1 + 3  # the header, then 3 + 3 + 1 rows
     rows = read_csv(client.get(f"/supervise/mentions.csv?from={today()}&to={today()}"))
     assert [int(row["mention_id"]) for row in rows] == ids
@@ -226,7 +227,9 @@ def test_bad_dates_get_a_clear_400(client, supervisor, query):
     response = client.get(f"/supervise/mentions.csv?{query}", headers=EN)
     assert response.status_code == 400
     assert response.mimetype == "text/html"
-    assert "give a date like 2026-01-31" in response.text
+    reversed_ = query == "from=2026-03-02&to=2026-03-01"
+    said = "To must be after From." if reversed_ else "give a date like 2026-01-31"
+    assert said in response.text
     assert "Traceback" not in response.text and "<script>" not in response.text
     assert "Content-Disposition" not in response.headers
     assert not any(c.startswith("x=") for c in response.headers.getlist("Set-Cookie"))
@@ -263,9 +266,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, app):
 
 def test_the_service_refuses_below_supervisor(app, make_employee):
     """The service checks the role itself, whoever calls it."""
-    start, end = export.parse_days("2026-03-01", "2026-03-01", "Asia/Tokyo")
+    period = periods.parse(periods.EXPORT, None, "2026-03-01", "2026-03-01", "Asia/Tokyo")
     with pytest.raises(Forbidden):
-        export.mentions_csv(start, end, make_employee("0427", role="agent"))
+        export.mentions_csv(period.start, period.end, make_employee("0427", role="agent"))
 
 
 def test_the_coverage_page_links_the_export_of_its_period(client, supervisor, mentions):

@@ -40,6 +40,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import socket
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -51,6 +52,13 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from helpdesk.x.sandbox import wire
+from helpdesk.x.sandbox.dms import (
+    DM_EVENT_TYPES,
+    DM_MAX_CHARS,
+    DM_READ_KEYS,
+    DM_SEND_KEY,
+    DmRejected,
+)
 from helpdesk.x.sandbox.faults import Fault
 from helpdesk.x.sandbox.rates import POST_KEY
 from helpdesk.x.sandbox.search import search_page
@@ -185,7 +193,7 @@ def _fault_answer(state: SandboxState, key: str, fault: Fault) -> Response | Non
 
 
 def _answer(state: SandboxState, key: str, view: Callable[..., Response], kwargs: dict) -> Response:
-    user_context = key in ("GET /2/users/me", POST_KEY)
+    user_context = key in ("GET /2/users/me", POST_KEY, DM_SEND_KEY, *DM_READ_KEYS)
     denied = _auth_problem(user_context)
     if denied is not None:
         return denied
@@ -346,6 +354,90 @@ def create_tweet() -> Response:
     text, _ = served_text(tweet.id, tweet.text)  # X's create answer has no entities
     data = {"id": str(tweet.id), "text": text, "edit_history_tweet_ids": [str(tweet.id)]}
     return json_response({"data": data}, 201)
+
+
+# -- direct messages (user context only) ----------------------------------------------------
+
+_CONVERSATION_RE = re.compile(r"^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$")
+
+
+def _dm_events(**scope: Any) -> Response:
+    args = request.args
+    wire.check_params(args, wire.DM_EVENTS_PARAMS)
+    query = wire.parse_query(args, low=1, high=100, default=100, token_params=("pagination_token",))
+    fields = wire.parse_dm_fields(args)
+    state = get_state()
+    with state.lock:
+        page = state.dm_page(query, event_types=fields.event_types, **scope)
+        return json_response(wire.render_dm_page(state, page, fields))
+
+
+@x_api.get("/2/dm_events")
+@x_endpoint("GET /2/dm_events")
+def dm_events() -> Response:
+    """The brand's one-to-one DM events, newest first (the last 30 days)."""
+    return _dm_events()
+
+
+@x_api.get("/2/dm_conversations/with/<participant_id>/dm_events")
+@x_endpoint("GET /2/dm_conversations/with/:participant_id/dm_events")
+def dm_events_with(participant_id: str) -> Response:
+    """The DM events of the brand's conversation with one user."""
+    return _dm_events(participant_id=wire.parse_id(participant_id, "participant_id"))
+
+
+@x_api.get("/2/dm_conversations/<dm_conversation_id>/dm_events")
+@x_endpoint("GET /2/dm_conversations/:dm_conversation_id/dm_events")
+def dm_events_in(dm_conversation_id: str) -> Response:
+    """The DM events of one conversation, by its id."""
+    if not _CONVERSATION_RE.match(dm_conversation_id):
+        raise wire.InvalidRequest(
+            "dm_conversation_id", dm_conversation_id, "The `dm_conversation_id` is not valid"
+        )
+    return _dm_events(conversation=dm_conversation_id)
+
+
+def _dm_text(payload: object) -> str:
+    if not isinstance(payload, dict):
+        raise wire.InvalidRequest("body", "", "Request body must be a JSON object")
+    unknown = sorted(set(payload) - {"text", "attachments"})
+    if unknown:
+        raise wire.InvalidRequest(unknown[0], "", f"$.{unknown[0]}: is not defined in the schema")
+    if "attachments" in payload:
+        raise wire.InvalidRequest("attachments", "", "$.attachments: the sandbox has no media")
+    text = payload.get("text")
+    if not isinstance(text, str) or not _valid_unicode(text):
+        raise wire.InvalidRequest("text", str(text), "$.text: must be a valid string")
+    return text
+
+
+def _send_dm(**target: Any) -> Response:
+    text = _dm_text(request.get_json(silent=True))
+    state = get_state()
+    try:
+        event = state.send_brand_dm(text, **target)
+    except DmRejected as rejected:
+        return json_response(rejected.body, rejected.status)
+    data = {"dm_conversation_id": event.conversation_id, "dm_event_id": str(event.id)}
+    return json_response({"data": data}, 201)
+
+
+@x_api.post("/2/dm_conversations/with/<participant_id>/messages")
+@x_endpoint(DM_SEND_KEY)
+def dm_send_with(participant_id: str) -> Response:
+    """The brand DMs a user (a new or the existing one-to-one conversation)."""
+    return _send_dm(participant_id=wire.parse_id(participant_id, "participant_id"))
+
+
+@x_api.post("/2/dm_conversations/<dm_conversation_id>/messages")
+@x_endpoint(DM_SEND_KEY)
+def dm_send_in(dm_conversation_id: str) -> Response:
+    """The brand DMs into an existing conversation, by its id."""
+    if not _CONVERSATION_RE.match(dm_conversation_id):
+        raise wire.InvalidRequest(
+            "dm_conversation_id", dm_conversation_id, "The `dm_conversation_id` is not valid"
+        )
+    return _send_dm(conversation=dm_conversation_id)
 
 
 # -- control routes -----------------------------------------------------------------------
@@ -548,3 +640,91 @@ def advance_clock() -> Response:
         raise SandboxError("advance_seconds must be a non-negative number")
     now = get_state().advance_clock(float(seconds))
     return json_response({"now": wire.rfc3339(int(now * 1000))})
+
+
+@control.post("/dms")
+def add_dm() -> Response:
+    """A customer DMs the brand: 201 {"id"} (the DM event id)."""
+    payload = _payload()
+    username = _string(payload, "username", required=True, limit=15)
+    if not USERNAME_RE.match(username):
+        raise SandboxError("username must be 1-15 letters, digits or underscores")
+    name = _string(payload, "name", required=False, limit=50) or username
+    event_type = payload.get("event_type", "MessageCreate")
+    if event_type not in DM_EVENT_TYPES:
+        raise SandboxError(f"event_type must be one of {list(DM_EVENT_TYPES)}")
+    text = None
+    if event_type == "MessageCreate":
+        # X allows a DM with an attachment and no text: "" here stands for one.
+        text = _string(payload, "text", required=False, limit=DM_MAX_CHARS) or ""
+        if not text and payload.get("text") != "":
+            raise SandboxError('text must be a string of at most 10000 characters ("" allowed)')
+    unavailable = payload.get("author_unavailable")
+    if unavailable is not None and not isinstance(unavailable, bool):
+        raise SandboxError("author_unavailable must be true or false")
+    state = get_state()
+    event = state.add_customer_dm(username, name, text, event_type)
+    if unavailable is not None:
+        state.user_for(username).unavailable = unavailable
+    return json_response({"id": str(event.id)}, 201)
+
+
+@control.get("/dms")
+def list_dms() -> Response:
+    """The brand's conversation with ?with=USERNAME as X holds it, oldest first."""
+    state = get_state()
+    username = request.args.get("with", "")
+    if not username:
+        raise SandboxError("give ?with=<username>")
+    with state.lock:
+        events = state.conversation_with(username)
+        if events is None:
+            return json_response({"error": f"no user @{username}"}, 404)
+        data = [
+            {
+                "id": str(e.id),
+                "event_type": e.event_type,
+                "sender": (
+                    "brand"
+                    if e.sender_id == state.brand.id
+                    else state.users[e.sender_id].username
+                    if e.sender_id is not None
+                    else None
+                ),
+                "text": e.text,
+                "created_at": wire.rfc3339(e.created_ms),
+                "dm_conversation_id": e.conversation_id,
+            }
+            for e in events
+        ]
+    return json_response({"data": data})
+
+
+@control.post("/users/<username>")
+def set_user(username: str) -> Response:
+    """Change a customer: {"accepts_dms": false} makes the brand's DMs to them a 403."""
+    if not USERNAME_RE.match(username):
+        raise SandboxError("username must be 1-15 letters, digits or underscores")
+    payload = _payload()
+    unknown = sorted(set(payload) - {"accepts_dms", "unavailable"})
+    if unknown or not payload:
+        raise SandboxError('give {"accepts_dms": true|false} and/or {"unavailable": true|false}')
+    for name in payload:
+        if not isinstance(payload[name], bool):
+            raise SandboxError(f"{name} must be true or false")
+    state = get_state()
+    if username.lower() == state.brand.username.lower():
+        raise SandboxError("the brand cannot be changed")
+    with state.lock:
+        if "accepts_dms" in payload:
+            user = state.set_accepts_dms(username, payload["accepts_dms"])
+        user = state.user_for(username)
+        if "unavailable" in payload:
+            user.unavailable = payload["unavailable"]
+        body = {
+            "id": str(user.id),
+            "username": user.username,
+            "accepts_dms": user.id not in state.dms_closed,
+            "unavailable": user.unavailable,
+        }
+    return json_response(body)

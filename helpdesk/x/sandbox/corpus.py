@@ -344,3 +344,23 @@ def make_followup_text(rng: random.Random, lang: str, brand_username: str) -> st
 def make_quote_text(rng: random.Random, lang: str, brand_username: str) -> str:
     """Return a customer quoting another customer's mention ("same here"), @handle included."""
     return f"@{brand_username} " + rng.choice(QUOTES_JA if lang == "ja" else QUOTES_EN)
+
+
+# DMs carry what a public mention should not: order numbers, phone numbers, addresses.
+DM_TEMPLATES_JA = (
+    "DMで失礼します。注文番号{order}の件です。電話番号は090-1234-5678です",
+    "先ほどの件、住所は〒150-0001 東京都渋谷区神宮前1-2-3です。注文は{order}",
+    "返品の手続きをお願いします。注文番号は{order}、メールはhanako@example.jpです",
+    "{date}に届く予定の{product}がまだ来ません。注文{order}",
+)
+DM_TEMPLATES_EN = (
+    "Hi, following up by DM. My order is {order}, phone 03-1234-5678",
+    "Here are my details: order {order}, email bob@example.com",
+    "The {product} from order {order} arrived broken. What are my options?",
+)
+
+
+def make_dm_text(rng: random.Random, lang: str) -> str:
+    """Return a customer's DM to the brand in `lang` (no @handle: it is private)."""
+    templates = DM_TEMPLATES_JA if lang == "ja" else DM_TEMPLATES_EN
+    return _fill(rng, rng.choice(templates), lang)

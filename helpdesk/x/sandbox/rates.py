@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from helpdesk.x.sandbox.dms import DM_DAILY_KEY, DM_READ_KEYS, DM_SEND_KEY
+
 if TYPE_CHECKING:
     from helpdesk.x.sandbox.state import Counters, SandboxSettings
 
@@ -31,7 +33,13 @@ class RateLimits:
     now: Callable[[], float]
 
     def limit_for(self, key: str) -> int:
-        return self.settings.post_limit if key == POST_KEY else self.settings.rate_limit
+        if key == POST_KEY:
+            return self.settings.post_limit
+        if key in DM_READ_KEYS:
+            return self.settings.dm_read_limit
+        if key == DM_SEND_KEY:
+            return self.settings.dm_send_limit
+        return self.settings.rate_limit
 
     def _window(self, key: str, length: float) -> RateWindow:
         now = self.now()
@@ -73,9 +81,14 @@ class RateLimits:
                 "x-rate-limit-remaining": str(remaining),
                 "x-rate-limit-reset": str(int(window.start + self.settings.rate_window_seconds)),
             }
-            if key == POST_KEY:
-                daily = self._window(DAILY_KEY, DAY_SECONDS)
-                day_limit = self.settings.daily_post_limit
+            if key in (POST_KEY, DM_SEND_KEY):
+                daily_key = DAILY_KEY if key == POST_KEY else DM_DAILY_KEY
+                daily = self._window(daily_key, DAY_SECONDS)
+                day_limit = (
+                    self.settings.daily_post_limit
+                    if key == POST_KEY
+                    else self.settings.daily_dm_limit
+                )
                 for prefix in ("x-user-limit-24hour", "x-app-limit-24hour"):
                     headers[f"{prefix}-limit"] = str(day_limit)
                     headers[f"{prefix}-remaining"] = str(max(day_limit - daily.used, 0))

@@ -25,8 +25,12 @@ class _RequestHandler(WSGIRequestHandler):
         logger.log(level, "%s " + message, self.address_string(), *args)
 
 
+DM_SHARE = 0.25  # of the trickle: a customer's DM instead of a public mention
+
+
 class Trickle:
-    """A background thread adding one realistic mention every ~`seconds` (±40%)."""
+    """A background thread adding one realistic mention (or, one time in four, a DM to the
+    brand) every ~`seconds` (±40%)."""
 
     def __init__(self, state: SandboxState, seconds: float, seed: int | None = None) -> None:
         self.state = state
@@ -45,6 +49,10 @@ class Trickle:
 
     def _run(self) -> None:
         while not self._stop.wait(self.seconds * self.rng.uniform(0.6, 1.4)):
+            if self.rng.random() < DM_SHARE:
+                event = self.state.add_random_dm(self.rng)
+                logger.info("trickle: DM %s", event.id)
+                continue
             tweet = self.state.add_random_mention(self.rng)
             logger.info("trickle: mention %s", tweet.id)
 

@@ -14,12 +14,34 @@ from dataclasses import asdict, dataclass, field, replace
 from twitter_text import parse_tweet
 
 from helpdesk.x.sandbox import corpus
+from helpdesk.x.sandbox.basics import (
+    EPOCH_MS,
+    INVALID_REQUEST,
+    Page,
+    Query,
+    SandboxError,
+    id_floor,
+    too_many_requests,
+)
+from helpdesk.x.sandbox.dms import DirectMessages, DmEvent
 from helpdesk.x.sandbox.faults import Fault, Faults
 from helpdesk.x.sandbox.rates import DAILY_KEY, DAY_SECONDS, POST_KEY, RateLimits, RateWindow
 
-__all__ = ["DAILY_KEY", "DAY_SECONDS", "POST_KEY", "Fault", "RateWindow"]  # re-exported
+__all__ = [  # re-exported
+    "DAILY_KEY",
+    "DAY_SECONDS",
+    "EPOCH_MS",
+    "INVALID_REQUEST",
+    "POST_KEY",
+    "Fault",
+    "Page",
+    "Query",
+    "RateWindow",
+    "SandboxError",
+    "id_floor",
+    "too_many_requests",
+]
 
-EPOCH_MS = 1288834974657  # X's snowflake epoch (2010-11-04)
 BRAND_ID = 1580000000000000001
 BRAND_USERNAME = "acme_help"
 BRAND_NAME = "ACME サポート"
@@ -37,10 +59,6 @@ _LATIN_RE = re.compile(r"[A-Za-z]{2,}")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 
 
-class SandboxError(Exception):
-    """A control request the sandbox cannot carry out (answered as a 400)."""
-
-
 class PostRejected(Exception):
     """X refuses a post: carries the HTTP status and the problem body."""
 
@@ -52,13 +70,17 @@ class PostRejected(Exception):
 
 @dataclass
 class SandboxSettings:
-    """Knobs of the sandbox; the first five can change live through /_sandbox/config."""
+    """Knobs of the sandbox; all but the trickle and seed can change live (/_sandbox/config)."""
 
     mentions_window: int = 800
     rate_limit: int = 300
     post_limit: int = 100
     rate_window_seconds: int = 900
     daily_post_limit: int = 10_000
+    dm_read_limit: int = 15  # X: 15 DM event reads per 15 minutes per user
+    dm_send_limit: int = 15  # X: 15 DM sends per 15 minutes ...
+    daily_dm_limit: int = 1_440  # ... and 1,440 per 24 hours per user
+    dm_window_days: int = 30  # X serves only the last 30 days of DM events
     trickle_seconds: float | None = None
     seed: int | None = None
 
@@ -69,6 +91,10 @@ LIVE_SETTINGS = (
     "post_limit",
     "rate_window_seconds",
     "daily_post_limit",
+    "dm_read_limit",
+    "dm_send_limit",
+    "daily_dm_limit",
+    "dm_window_days",
 )
 
 
@@ -119,35 +145,12 @@ class Tweet:
         return (self.id >> 22) + EPOCH_MS
 
 
-@dataclass(frozen=True)
-class Query:
-    """Bounds of a timeline read; every id bound is exclusive, start_ms inclusive."""
-
-    max_results: int
-    since_id: int | None = None
-    until_id: int | None = None
-    start_ms: int | None = None
-    end_ms: int | None = None
-    cursor: int | None = None  # from a pagination token: serve ids below it
-
-
-@dataclass
-class Page:
-    ids: list[int]
-    has_more: bool
-
-
 @dataclass
 class Counters:
     requests: dict[str, int] = field(default_factory=dict)
     rate_limited: int = 0
     faults_fired: int = 0
     peak_used: dict[str, int] = field(default_factory=dict)
-
-
-def id_floor(ms: int) -> int:
-    """Return the smallest snowflake id created at or after epoch millisecond `ms`."""
-    return max(ms - EPOCH_MS, 0) << 22
 
 
 def user_id_for(username: str) -> int:
@@ -186,7 +189,7 @@ def _window_bounds(ids: list[int], query: Query, floor: int) -> tuple[int, int]:
     return lo, hi
 
 
-class SandboxState(RateLimits, Faults):
+class SandboxState(RateLimits, Faults, DirectMessages):
     """Everything the sandbox knows, behind one lock; all methods are thread-safe."""
 
     def __init__(self, settings: SandboxSettings | None = None) -> None:
@@ -215,6 +218,7 @@ class SandboxState(RateLimits, Faults):
         self.faults: list[Fault] = []
         self.counters = Counters()
         self.followed_up: set[int] = set()
+        self._clear_dms()
 
     def reset(self) -> None:
         """Forget every tweet, customer, fault and counter; keep the brand and the id clock."""
@@ -464,6 +468,25 @@ class SandboxState(RateLimits, Faults):
             author = self.user_for(persona.username, persona.name)
             return self._new_tweet(author, corpus.make_mention_text(rng, persona, BRAND_USERNAME))
 
+    def add_random_dm(self, rng: random.Random) -> DmEvent:
+        """Add one realistic customer DM now: often from someone the brand asked to DM."""
+        with self.lock:
+            invited = [
+                self.tweets[t].in_reply_to_user_id
+                for t in self.by_author.get(self.brand.id, [])[-20:]
+                if "messages/compose" in self.tweets[t].text
+            ]
+            invited = [u for u in invited if u is not None]
+            if invited and rng.random() < 0.6:
+                customer = self.users[rng.choice(invited)]
+                lang = detect_lang(customer.name) if detect_lang(customer.name) != "und" else "ja"
+                return self.add_customer_dm(customer.username, None, corpus.make_dm_text(rng, lang))
+            persona = corpus.make_persona(rng)
+            lang = "en" if persona.lang == "en" else "ja"
+            return self.add_customer_dm(
+                persona.username, persona.name, corpus.make_dm_text(rng, lang)
+            )
+
     # -- reading --------------------------------------------------------------------
 
     def page(
@@ -537,6 +560,7 @@ class SandboxState(RateLimits, Faults):
             return {
                 "mentions": len(self.mention_ids),
                 "brand_posts": len(self.by_author.get(self.brand.id, [])),
+                "dm_events": len(self.dm_ids),
                 "tweets": len(self.tweets),
                 "users": len(self.users),
                 "requests": dict(self.counters.requests),
@@ -555,20 +579,10 @@ REPLY_NOT_ALLOWED = (
     "Reply to this conversation is not allowed because you have not been mentioned or "
     "otherwise engaged by the author of the post you are replying to."
 )
-INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
 
 
 def _forbidden(detail: str) -> dict[str, object]:
     return {"detail": detail, "type": "about:blank", "title": "Forbidden", "status": 403}
-
-
-def too_many_requests() -> dict[str, object]:
-    return {
-        "title": "Too Many Requests",
-        "detail": "Too Many Requests",
-        "type": "about:blank",
-        "status": 429,
-    }
 
 
 def _too_long() -> dict[str, object]:

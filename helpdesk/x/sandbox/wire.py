@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from helpdesk.x.sandbox.dms import DM_EVENT_TYPES, DmEvent
 from helpdesk.x.sandbox.search import SearchTerm
 from helpdesk.x.sandbox.served import served_text
 from helpdesk.x.sandbox.state import (
@@ -459,3 +460,95 @@ def render_users(state: SandboxState, ids: list[int], fields: Fields) -> dict[st
 def user_not_found(user_id: str) -> dict[str, object]:
     """X's 200 answer for a timeline of a user that does not exist."""
     return {"errors": [_not_found("user", int(user_id), "id", "id")]}
+
+
+# -- direct messages ----------------------------------------------------------------------
+
+DM_EVENT_FIELDS = frozenset(
+    "attachments created_at dm_conversation_id entities event_type id participant_ids "
+    "referenced_tweets sender_id text".split()
+)
+DM_EXPANSIONS = frozenset(
+    {"attachments.media_keys", "participant_ids", "referenced_tweets.id", "sender_id"}
+)
+DM_EVENTS_PARAMS = frozenset(
+    {"max_results", "pagination_token", "event_types", "dm_event.fields", "expansions"}
+    | {"media.fields", "user.fields", "tweet.fields"}
+)
+
+
+@dataclass(frozen=True)
+class DmFields:
+    event: frozenset[str] = frozenset()
+    user: frozenset[str] = frozenset()
+    expansions: frozenset[str] = frozenset()
+    event_types: frozenset[str] = frozenset(
+        {"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"}
+    )
+
+
+def parse_dm_fields(args: Mapping[str, str]) -> DmFields:
+    """dm_event.fields, user.fields, expansions and event_types of a DM events read."""
+    _csv(args, "tweet.fields", TWEET_FIELDS)
+    types = _csv(args, "event_types", frozenset(DM_EVENT_TYPES))
+    return DmFields(
+        event=_csv(args, "dm_event.fields", DM_EVENT_FIELDS),
+        user=_csv(args, "user.fields", USER_FIELDS),
+        expansions=_csv(args, "expansions", DM_EXPANSIONS),
+        **({"event_types": types} if types else {}),
+    )
+
+
+def render_dm_event(event: DmEvent, fields: DmFields) -> dict[str, object]:
+    """One DM event: id and event_type always, text for a message; the rest when asked."""
+    body: dict[str, object] = {"id": str(event.id), "event_type": event.event_type}
+    if event.text is not None:
+        body["text"] = event.text
+    wanted = set(fields.event)
+    if "sender_id" in fields.expansions:
+        wanted.add("sender_id")
+    if "participant_ids" in fields.expansions:
+        wanted.add("participant_ids")
+    optional = {
+        "created_at": lambda: rfc3339(event.created_ms),
+        "dm_conversation_id": lambda: event.conversation_id,
+        "sender_id": lambda: str(event.sender_id) if event.sender_id is not None else None,
+        "participant_ids": lambda: [str(i) for i in event.participant_ids] or None,
+    }
+    for name, value in optional.items():
+        if name in wanted:
+            rendered = value()
+            if rendered is not None:
+                body[name] = rendered
+    return body
+
+
+def render_dm_page(state: SandboxState, page: Page, fields: DmFields) -> dict[str, object]:
+    """The body of a DM events answer: data, includes.users, partial errors and meta."""
+    if not page.ids:
+        return {"meta": {"result_count": 0}}
+    events = [state.dm_events[i] for i in page.ids]
+    body: dict[str, object] = {"data": [render_dm_event(e, fields) for e in events]}
+    users: dict[int, dict[str, object]] = {}
+    errors: list[dict[str, object]] = []
+    for event in events:
+        wanted: list[tuple[int, str]] = []
+        if "sender_id" in fields.expansions and event.sender_id is not None:
+            wanted.append((event.sender_id, "sender_id"))
+        if "participant_ids" in fields.expansions:
+            wanted += [(i, "participant_ids") for i in event.participant_ids]
+        for user_id, parameter in wanted:
+            user = state.users.get(user_id)
+            if user is not None and not user.unavailable:
+                users.setdefault(user_id, render_user(user, fields.user))
+            elif not any(e["resource_id"] == str(user_id) for e in errors):
+                errors.append(_not_found("user", user_id, parameter, "id"))
+    if users:
+        body["includes"] = {"users": list(users.values())}
+    if errors:
+        body["errors"] = errors
+    meta: dict[str, object] = {"result_count": len(page.ids)}
+    if page.has_more:
+        meta["next_token"] = encode_token(page.ids[-1])
+    body["meta"] = meta
+    return body

@@ -1,20 +1,5 @@
-"""Benchmark data: years of a big brand's desk, written fast into PostgreSQL (COPY) or SQLite.
-
-Runs the real migrations on the target database, refuses one that holds data unless --reset,
-then streams the brand account, customers, employees, mentions (threads, quotes, hostile
-text), claims, replies (posted, failed, retried, trainees' approved and rejected ones),
-escalations (manual and SLA), guideline hits, ingest runs and a valid audit hash chain,
-with daily and weekly cycles and a few spikes. Prints rows and seconds per table, the total
-and the peak RSS. --check then opens the app on the result and runs the services on it.
-
-    python benchmarks/seed.py --mentions 1000000 [--database-url URL] [--years 2]
-        [--employees 60] [--seed 1] [--until 2026-12-03T14:00:00Z] [--ingest-every 60]
-        [--reset] [--check]
-    python benchmarks/seed.py --check-only [--database-url URL]
-
-URL defaults to $DATABASE_URL. The same --seed and --until give the same rows (--until
-defaults to the current hour). Every employee signs in with SEED_PASSWORD.
-"""
+"""The desk's history, generated in time order: staff, customers, mentions and what befalls
+each (claims, replies, approvals, escalations, dismissals), ingest runs and the audit chain."""
 
 from __future__ import annotations
 
@@ -22,429 +7,49 @@ import argparse
 import hashlib
 import heapq
 import itertools
-import json
 import math
-import os
 import random
-import resource
-import sqlite3
-import sys
-import tempfile
-import time
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Flask
-
-from helpdesk import create_app
-from helpdesk.extensions import db
-from helpdesk.models.audit import GENESIS_HASH
+from benchmarks.seed.data import (
+    BLOCK_RULES,
+    CLAIM_TTL,
+    DAILY,
+    DAY,
+    DISMISS_REASONS,
+    ESCALATION_REASONS,
+    EXTRAS,
+    HOSTILE,
+    HOSTILE_NAMES,
+    HOUR,
+    JST,
+    MINUTE,
+    POST_ERRORS,
+    REJECT_REASONS,
+    REPLIES,
+    RESOLUTIONS,
+    SECOND,
+    SEED_PASSWORD,
+    SLA,
+    USERS_PER_MENTION,
+    WARN_RULES,
+    WEEKLY,
+    iso,
+    opt,
+    snowflake,
+    stamp,
+)
+from benchmarks.seed.sinks import TABLES, Sink
+from helpdesk.demo.seed import DEMO_CANNED_REPLIES
+from helpdesk.models.audit import GENESIS_HASH, chain_hash, encode_details
 from helpdesk.services.escalation import SLA_BREACH_REASON
 from helpdesk.services.priority import HIGH_REACH_FOLLOWERS, priority_for
 from helpdesk.x.sandbox import corpus
 from helpdesk.x.sandbox.state import BRAND_ID, BRAND_NAME, BRAND_USERNAME, EPOCH_MS
 from helpdesk.x.text import with_signature
-
-SEED_PASSWORD = "seeded desk password 2026"  # noqa: S105 - benchmark logins, printed on purpose
-SECOND, MINUTE, HOUR, DAY = 1000, 60_000, 3_600_000, 86_400_000
-JST = 9 * HOUR  # the desk works in Asia/Tokyo (the app's default time zone)
-CLAIM_TTL = 600 * SECOND  # the app's default HELPDESK_CLAIM_TTL_SECONDS
-SLA = {"normal": 3600 * SECOND, "high": 900 * SECOND}  # HELPDESK_SLA_*_SECONDS defaults
-FLUSH_ROWS = 100_000  # rows of all tables buffered before they are written and committed
-USERS_PER_MENTION = 0.3  # 1M mentions: 300,000 customers
-
-# Mentions per hour by the hour in Tokyo, and by weekday (Monday first).
-DAILY = (0.9, 0.6, 0.4, 0.25, 0.2, 0.25, 0.4, 0.7, 1.0, 1.2, 1.3, 1.3,
-         1.5, 1.4, 1.3, 1.3, 1.3, 1.4, 1.5, 1.6, 1.7, 1.7, 1.5, 1.2)  # fmt: skip
-WEEKLY = (1.12, 1.05, 1.0, 1.0, 1.03, 0.9, 0.88)
-
-TABLES: dict[str, tuple[str, ...]] = {
-    # The columns written, in the order of the rows' tuples; timestamps are stamp() text.
-    "brand_accounts": tuple(
-        "id x_user_id username name ingest_cursor last_ingest_at created_at".split()
-    ),
-    "x_users": tuple(
-        "x_user_id username name profile_image_url followers_count updated_at".split()
-    ),
-    "employees": tuple(
-        "id number name role password_hash active session_version language timezone"
-        " created_at".split()
-    ),
-    "canned_replies": tuple("id title body language active created_by_id updated_at".split()),
-    "mentions": tuple(
-        "id tweet_id brand_account_id author_x_id conversation_id in_reply_to_tweet_id is_quote"
-        " text lang created_at ingested_at status priority claimed_by_id claim_expires_at"
-        " closed_by_id close_reason closed_at escalated_at".split()
-    ),
-    "replies": tuple(
-        "id mention_id author_id text status attempts last_error outcome_unknown not_before"
-        " x_tweet_id approved_by_id created_at updated_at posted_at".split()
-    ),
-    "escalations": tuple(
-        "id mention_id kind reason status raised_by_id assigned_to_id resolved_by_id resolution"
-        " created_at resolved_at".split()
-    ),
-    "guideline_hits": tuple("id rule severity outcome employee_id mention_id at".split()),
-    "audit_events": tuple(
-        "id at actor_number action subject_type subject_id details prev_hash hash".split()
-    ),
-    "ingest_runs": tuple(
-        "id brand_account_id started_at finished_at outcome pages fetched inserted newest_id"
-        " oldest_id cursor_before cursor_after gap_detected gap_repaired gap_fetched retry_at"
-        " error duration_ms".split()
-    ),
-}
-# The order rows are written in, so every foreign key points at a row already there.
-LOAD_ORDER = tuple(TABLES)
-
-REPLIES = {
-    "ja": {
-        "order": (
-            "ご不便をおかけしております。お手数ですが、ご注文番号をDMでお送りいただけますで"
-            "しょうか。確認してご連絡いたします。",
-            "お問い合わせありがとうございます。ご注文の状況を確認いたしますので、DMにて"
-            "ご注文番号とお名前をお知らせください。",
-        ),
-        "delivery": (
-            "お届けが遅れており、大変申し訳ございません。配送状況を確認のうえ、改めてご連絡"
-            "いたします。",
-            "ご迷惑をおかけしております。配送業者に確認いたしますので、追跡番号をDMで"
-            "お知らせいただけますか。",
-        ),
-        "repair": (
-            "ご不便をおかけしております。修理のお申し込みは https://acme.example/repair から"
-            "承っております。保証期間内であれば無償で対応いたします。",
-            "修理の進捗を確認いたします。受付番号をDMでお送りください。",
-        ),
-        "store": (
-            "店舗の営業時間は https://acme.example/stores でご確認いただけます。"
-            "ご来店をお待ちしております。",
-            "お問い合わせありがとうございます。在庫状況は店舗により異なりますので、"
-            "店舗へ直接お問い合わせいただけますと幸いです。",
-        ),
-        "return": (
-            "返品・交換はお届けから30日以内に承っております。手順は https://acme.example/returns"
-            " をご覧ください。",
-            "返金の状況を確認いたします。ご注文番号をDMでお知らせください。",
-        ),
-        "complaint": (
-            "ご不快な思いをおかけし、誠に申し訳ございません。詳しくお伺いしたく、DMにて"
-            "ご連絡いただけますでしょうか。",
-        ),
-        "angry": (
-            "大変ご迷惑をおかけしており、誠に申し訳ございません。責任者より改めてご連絡"
-            "いたしますので、DMにてご連絡先をお知らせください。",
-        ),
-        "thanks": ("温かいお言葉をありがとうございます！スタッフ一同、大変励みになります。",),
-        "spam": ("お問い合わせありがとうございます。",),
-        "other": (
-            "お問い合わせありがとうございます。詳しくは https://acme.example/help をご覧ください。",
-        ),
-        "followup": (
-            "ご連絡ありがとうございます。DMを確認いたしましたので、引き続きDMにてご案内いたします。",
-            "お待たせしております。確認でき次第、ご連絡いたします。",
-        ),
-    },
-    "en": {
-        "order": (
-            "Thanks for reaching out! Could you DM us your order number and name? We'll look"
-            " into it right away.",
-        ),
-        "delivery": (
-            "We're so sorry your order is running late. We're checking with the carrier and"
-            " will update you shortly.",
-            "Sorry about that! Please DM us your tracking number and we'll chase it up.",
-        ),
-        "repair": (
-            "Sorry to hear that. You can book a repair at https://acme.example/repair; it's free"
-            " under warranty.",
-        ),
-        "store": ("Opening hours for every store are at https://acme.example/stores.",),
-        "return": (
-            "Returns are free within 30 days: https://acme.example/returns has the steps.",
-            "Let us check on that refund. Could you DM us the order number?",
-        ),
-        "complaint": (
-            "We're really sorry about this experience. Could you DM us the details so we can"
-            " make it right?",
-        ),
-        "angry": (
-            "We're very sorry. A team lead will contact you personally; please DM us the best"
-            " way to reach you.",
-        ),
-        "thanks": ("Thank you for the kind words! We'll pass them on to the team.",),
-        "spam": ("Thanks for reaching out.",),
-        "other": ("Thanks for asking! You'll find the details at https://acme.example/help.",),
-        "followup": ("Thanks, we got your DM and will reply there.", "Still on it, thanks!"),
-    },
-}
-DISMISS_REASONS = {
-    "spam": ("Spam", "スパム", "Spam / promotion"),
-    "thanks": ("No reply needed (thanks)", "お礼のみ", "Thank-you only"),
-    "followup": ("No reply needed", "返信不要", "Answered in the thread"),
-    "other": (
-        "Duplicate of an earlier mention",
-        "重複",
-        "Resolved by DM",
-        "DMで対応済み",
-        "Not about us",
-        "当社と無関係",
-        "Customer deleted the tweet",
-    ),
-}
-ESCALATION_REASONS = (
-    "Customer threatens legal action",
-    "消費者センターへの連絡を示唆",
-    "Refund above the agent limit",
-    "返金額が担当者の権限を超える",
-    "Possible safety issue (product overheating)",
-    "発火の可能性あり",
-    "Third contact about the same order",
-)
-RESOLUTIONS = (
-    "Answered by the assigned agent.",
-    "担当者が回答済み",
-    "Refund approved, customer informed.",
-    "Called the customer; resolved.",
-    "SLA missed overnight; answered in the morning.",
-    "夜間のため翌朝対応",
-    "Backlog during the spike; answered.",
-)
-REJECT_REASONS = (
-    "Tone too casual for a complaint.",
-    "敬語を直してください",
-    "Wrong return policy quoted.",
-    "Ask for the order number by DM instead.",
-)
-POST_ERRORS = (
-    "X refused the reply (403): You are not allowed to reply to this conversation.",
-    "X refused the reply (403): The post you are replying to has been deleted or is not"
-    " visible to you.",
-    "gave up after 5 attempts: X answered 503 Service Unavailable",
-)
-WARN_RULES = (("link_domain", "warn"), ("third_party_mention", "warn"), ("personal_data", "warn"))
-BLOCK_RULES = (("personal_data", "block"), ("banned_term", "block"), ("length", "block"))
-EXTRAS = {
-    "ja": ("よろしくお願いします。", "急ぎです。", "昨日も問い合わせました。", "写真もあります📷",
-           "#拡散希望", "困っています…", "早めの対応をお願いします🙏", "https://t.co/Xa81bQ2kZp"),
-    "en": ("Please help.", "Thanks in advance!", "This is the second time this happens.",
-           "#customerservice", "pic.twitter.com/AbC123xyz", "Any update would be great.",
-           "https://t.co/Xa81bQ2kZp", "🙏"),
-}  # fmt: skip
-# What customers really send: markup, injection attempts, bidi and zero-width tricks, emoji
-# sequences, formula prefixes for CSV exports, control characters, replacement characters.
-HOSTILE = (
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "{{7*7}} ${7*7} %s %(x)s {0}",
-    "'; DROP TABLE mentions; --",
-    "\u202egnp.exe\u202c",
-    "a\u200b\u200c\u200db\ufeff",
-    "Z\u0335\u0321\u0347a\u0338\u0316l\u0334g\u0335o",
-    "👨\u200d👩\u200d👧\u200d👦🏳️\u200d🌈",
-    '=HYPERLINK("http://evil.example","click")',
-    "back\\slash \\n \\t \\N",
-    "tab\there\r\nnew line",
-    "\ufffd\ufffd",
-    "＠acme_help ｆｕｌｌｗｉｄｔｈ",
-    "javascript:alert(document.cookie)",
-)
-HOSTILE_NAMES = (
-    "<b>bold</b>",
-    "=cmd|' /C calc'!A0",
-    "\u202eredli\u202c",
-    "😀" * 20,
-    "Robert'); --",
-)
-
-
-def snowflake(ms: int, low: int) -> int:
-    """An X id: milliseconds since X's epoch, then 22 bits of worker and sequence."""
-    return ((ms - EPOCH_MS) << 22) | low
-
-
-_DAYS: dict[int, str] = {}
-
-
-def _day(day: int) -> str:
-    text = _DAYS.get(day)
-    if text is None:
-        text = _DAYS[day] = (date(1970, 1, 1) + timedelta(days=day)).isoformat()
-    return text
-
-
-_MINUTES: dict[int, str] = {}
-
-
-def stamp(ms: int) -> str:
-    """Epoch milliseconds as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC: the app's SQLite form, and
-    what PostgreSQL reads for a timestamptz in a session whose time zone is UTC."""
-    minute, rest = divmod(ms, MINUTE)
-    prefix = _MINUTES.get(minute)
-    if prefix is None:
-        if len(_MINUTES) > 100_000:
-            _MINUTES.clear()
-        day, minutes = divmod(minute, 1440)
-        prefix = _MINUTES[minute] = f"{_day(day)} {minutes // 60:02d}:{minutes % 60:02d}:"
-    sec, milli = divmod(rest, 1000)
-    return f"{prefix}{sec:02d}.{milli:03d}000"
-
-
-def opt(ms: int | None) -> str | None:
-    return None if ms is None else stamp(ms)
-
-
-def iso(text: str) -> str:
-    """What `datetime.isoformat(timespec="microseconds")` gives for a stamp() in UTC."""
-    return f"{text[:10]}T{text[11:]}+00:00"
-
-
-def to_ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
-
-
-def chain_hash(
-    prev: str, at: str, actor: str | None, action: str, kind: str, subject: str, details: str
-) -> str:
-    """AuditEvent.compute_hash, on plain values."""
-    payload = _HASHED.encode([prev, at, actor, action, kind, subject, details])
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-# json.dumps(..., same options) builds one of these per call; the output is the same.
-_HASHED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
-
-
-# -- writing ------------------------------------------------------------------------------
-
-
-class Sink:
-    """Buffers rows per table and writes them in LOAD_ORDER; times each table's writes."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple]] = {name: [] for name in TABLES}
-        self.count: dict[str, int] = dict.fromkeys(TABLES, 0)
-        self.seconds: dict[str, float] = dict.fromkeys(TABLES, 0.0)
-        self.pending = 0
-        self.commit_seconds = 0.0
-
-    def add(self, table: str, row: tuple) -> None:
-        self.rows[table].append(row)
-        self.pending += 1
-        if self.pending >= FLUSH_ROWS:  # any time will do: rows only point at earlier ones
-            self.flush()
-
-    def flush(self) -> None:
-        for name in LOAD_ORDER:
-            rows = self.rows[name]
-            if not rows:
-                continue
-            started = time.perf_counter()
-            self.write(name, rows)
-            self.seconds[name] += time.perf_counter() - started
-            self.count[name] += len(rows)
-            rows.clear()
-        self.pending = 0
-        started = time.perf_counter()
-        self.commit()
-        self.commit_seconds += time.perf_counter() - started
-
-    def write(self, table: str, rows: list[tuple]) -> None:
-        raise NotImplementedError
-
-    def commit(self) -> None:
-        raise NotImplementedError
-
-    def finish(self) -> dict[str, float]:
-        """After the last flush: sequences, statistics; returns the seconds of each step."""
-        raise NotImplementedError
-
-
-class PostgresSink(Sink):
-    """COPY ... FROM STDIN in text format, one transaction per chunk."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        import psycopg
-
-        self.conn = psycopg.connect(url)
-        self.conn.execute("SET TIME ZONE 'UTC'")  # the stamps are UTC without an offset
-        self.conn.execute("SET synchronous_commit = off")  # a crash loses a chunk, not the db
-
-    def write(self, table: str, rows: list[tuple]) -> None:
-        names = ", ".join(TABLES[table])
-        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            write_row = copy.write_row  # psycopg's C row formatter; timestamps go as UTC text
-            for row in rows:
-                write_row(row)
-
-    def commit(self) -> None:
-        self.conn.commit()
-
-    def finish(self) -> dict[str, float]:
-        steps = {}
-        started = time.perf_counter()
-        for table, columns in TABLES.items():
-            if columns[0] == "id":  # serial ids were given explicitly: move the sequences on
-                self.conn.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608
-                    f" coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table}"
-                )
-        self.conn.commit()
-        steps["sequences"] = time.perf_counter() - started
-        started = time.perf_counter()
-        self.conn.autocommit = True
-        self.conn.execute("VACUUM (ANALYZE)")  # what autovacuum does later; measure a settled db
-        steps["vacuum analyze"] = time.perf_counter() - started
-        self.conn.close()
-        return steps
-
-
-class SqliteSink(Sink):
-    """executemany in one big transaction per chunk, with bulk-load PRAGMAs."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.conn = sqlite3.connect(path, isolation_level=None)
-        for pragma in (
-            "journal_mode=OFF",  # a seed that fails is rerun with --reset
-            "synchronous=OFF",
-            "cache_size=-262144",  # 256 MiB
-            "temp_store=MEMORY",
-            "foreign_keys=OFF",  # checked once at the end: PRAGMA foreign_key_check
-        ):
-            self.conn.execute(f"PRAGMA {pragma}")
-        self.conn.execute("BEGIN")
-
-    def write(self, table: str, rows: list[tuple]) -> None:
-        columns = TABLES[table]
-        names = ", ".join(columns)
-        marks = ", ".join("?" * len(columns))
-        self.conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
-
-    def commit(self) -> None:
-        self.conn.execute("COMMIT")
-        self.conn.execute("BEGIN")
-
-    def finish(self) -> dict[str, float]:
-        self.conn.execute("COMMIT")
-        started = time.perf_counter()
-        broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            raise SystemExit(f"seed: foreign keys broken: {broken[:5]}")
-        steps = {"foreign_key_check": time.perf_counter() - started}
-        self.conn.execute("PRAGMA journal_mode=WAL")  # what the app runs in
-        self.conn.close()
-        return steps
-
-
-# -- the desk -----------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -562,7 +167,7 @@ class Desk:
         for key, value in details.items():
             if isinstance(value, Holder):
                 details[key] = str(value.x_tweet_id) if key == "x_tweet_id" else value.id
-        text = _DETAILS.encode(details) if details else "{}"
+        text = encode_details(details)
         number = actor.number if actor else None
         subject_id = str(subject)
         at = stamp(when)
@@ -741,7 +346,7 @@ class Desk:
         self.staff = people
         author = next(p for p in people if p.role == "supervisor")
         when = self.start - 10 * DAY
-        for language, title, body in _canned():
+        for language, title, body in DEMO_CANNED_REPLIES:
             canned_id = self.new_id("canned_replies")
             row = (canned_id, title, body, language, True, author.id, stamp(when))
             self.sink.add("canned_replies", row)
@@ -1481,12 +1086,6 @@ def _employee_numbers(rng: random.Random, count: int) -> list[str]:
     return numbers
 
 
-def _canned() -> tuple[tuple[str, str, str], ...]:
-    from helpdesk.demo.seed import DEMO_CANNED_REPLIES
-
-    return DEMO_CANNED_REPLIES
-
-
 def password_hash(seed: int) -> str:
     """One argon2id hash of SEED_PASSWORD with the app's parameters and a salt from the seed."""
     from argon2 import PasswordHasher
@@ -1503,257 +1102,3 @@ def password_hash(seed: int) -> str:
         hash_len=params.hash_len,
         type=params.type,
     ).decode()
-
-
-# -- the database -------------------------------------------------------------------------
-
-
-def build_app(url: str | None) -> Flask:
-    instance = tempfile.mkdtemp(prefix="helpdesk-seed-")
-    environ = {"HELPDESK_INSTANCE": instance, "SECRET_KEY": "benchmark-secret-key-123"}
-    if url:
-        environ["DATABASE_URL"] = url
-    if os.environ.get("REDIS_URL"):  # else an embedded Redis in the temporary instance
-        environ["REDIS_URL"] = os.environ["REDIS_URL"]
-    return create_app(environ=environ)
-
-
-def rows_in_database() -> dict[str, int]:
-    """Rows per table of whatever tables the database has (alembic_version left out)."""
-    inspector = sa.inspect(db.engine)
-    counts = {}
-    with db.engine.connect() as conn:
-        for name in inspector.get_table_names():
-            if name != "alembic_version":
-                counts[name] = conn.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar()  # noqa: S608
-    return counts
-
-
-def prepare(reset: bool) -> None:
-    """Migrate an empty database; refuse one with data unless --reset (then drop it all)."""
-    from flask_migrate import upgrade
-
-    held = {name: n for name, n in rows_in_database().items() if n}
-    if held and not reset:
-        listed = ", ".join(f"{name} ({n:,})" for name, n in sorted(held.items()))
-        raise SystemExit(f"seed: the database is not empty: {listed}; pass --reset to replace it")
-    if reset and db.engine.dialect.name == "sqlite":
-        db.engine.dispose()  # a new file is quicker than dropping a big one's tables
-        path = Path(db.engine.url.database or "")
-        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
-    elif reset:
-        with db.engine.begin() as conn:
-            db.metadata.drop_all(conn)
-            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade()
-    db.session.remove()
-    db.engine.dispose()
-
-
-def driver_url(url: str) -> str:
-    """The psycopg (libpq) or sqlite3 form of the app's SQLAlchemy URL."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return parsed.database or ""
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-# -- the check ----------------------------------------------------------------------------
-
-
-def check(until: int) -> list[str]:
-    """Open the app's services on the seeded data; each line says what was checked."""
-    from helpdesk.models import Employee, Mention, Reply
-    from helpdesk.services import audit, coverage, escalation, inbox
-    from helpdesk.services.employees import authenticate
-
-    lines = []
-
-    def timed(what: str, call: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        result = call()
-        lines.append(f"  {what} ({(time.perf_counter() - started) * 1000:,.1f} ms)")
-        return result
-
-    agent = db.session.scalar(sa.select(Employee).where(Employee.role == "agent").limit(1))
-    for status in ("open", "answered", "dismissed", "escalated", "all"):
-        page = timed(f"inbox.list_mentions({status!r})", lambda s=status: inbox.list_mentions(s))
-        lines[-1] = f"{lines[-1]}: {len(page.items)} mentions, next page: {bool(page.next_cursor)}"
-        if page.next_cursor:
-            timed(
-                f"  next page of {status!r}",
-                lambda s=status, c=page.next_cursor: inbox.list_mentions(s, cursor=c),
-            )
-    page = timed("search '注文'", lambda: inbox.list_mentions("all", search="注文"))
-    lines[-1] += f": {len(page.items)} mentions"
-    timed("inbox.list_mentions('mine')", lambda: inbox.list_mentions("mine", employee=agent))
-    # A mention with a thread: a customer's follow-up to one of our replies.
-    threaded = db.session.scalar(
-        sa.select(Mention)
-        .where(Mention.in_reply_to_tweet_id.in_(sa.select(Reply.x_tweet_id)))
-        .order_by(Mention.id.desc())
-        .limit(1)
-    )
-    target = threaded or db.session.scalar(sa.select(Mention).order_by(Mention.id.desc()).limit(1))
-    if target is not None:
-
-        def mention_page() -> tuple[int, int]:
-            mention = inbox.get_mention(target.id)
-            thread = [*inbox.conversation(mention), mention]
-            replies = inbox.replies_for([m.id for m in thread])
-            escalation.open_escalation_for(mention.id)
-            _ = mention.author.username, mention.claimed_by
-            return len(thread), len(replies)
-
-        found = timed(f"mention page data for mention {target.id}", mention_page)
-        lines[-1] += f": {found[0]} in the thread, {found[1]} replies"
-        if threaded is None:
-            raise SystemExit("check: no customer follow-up to one of our replies was found")
-    end = datetime.fromtimestamp(until / 1000, UTC)
-    for days in (30, 365):
-        figures = timed(
-            f"coverage over {days} days",
-            lambda d=days: coverage.coverage(end - timedelta(days=d), end, "Asia/Tokyo", now=end),
-        )
-        lines[-1] += (
-            f": {figures['total']:,} mentions, response rate {figures['response_rate']:.1%},"
-            f" within SLA {figures['within_sla_rate']:.1%},"
-            f" median first response {figures['median_first_response_seconds']:,.0f} s"
-        )
-        if figures["total"] == 0:
-            raise SystemExit(f"check: coverage over {days} days found no mentions")
-    queue = timed("escalation queue", lambda: escalation.list_escalations("open"))
-    lines[-1] += f": {len(queue)} open"
-    broken = timed("audit.broken_links()", lambda: list(audit.broken_links()))
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(audit.AuditEvent))
-    lines[-1] += f": {count:,} events, {len(broken)} broken"
-    if broken:
-        raise SystemExit(f"check: the audit chain is broken at {broken[:5]}")
-    number = agent.number if agent else None
-    who = timed(
-        f"authenticate({number!r}, SEED_PASSWORD)", lambda: authenticate(number, SEED_PASSWORD)
-    )
-    if who is None:
-        raise SystemExit("check: the seeded password does not sign in")
-    db.session.rollback()
-    return lines
-
-
-# -- main ---------------------------------------------------------------------------------
-
-
-def parse_until(raw: str | None) -> int:
-    if raw:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return to_ms(value)
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    return to_ms(now)
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mentions", type=int, default=1_000_000)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
-    parser.add_argument("--years", type=int, default=2)
-    parser.add_argument("--employees", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--until", help="end of the data, ISO 8601 (default: this hour)")
-    parser.add_argument("--ingest-every", type=int, default=60, help="seconds between passes")
-    parser.add_argument("--reset", action="store_true", help="drop what the database holds")
-    parser.add_argument("--check", action="store_true", help="run the services on the result")
-    parser.add_argument(
-        "--check-only", action="store_true", help="only --check an already seeded database"
-    )
-    args = parser.parse_args(argv)
-    if not args.database_url:
-        parser.error("give --database-url (or set DATABASE_URL)")
-    if args.mentions < 1 or args.years < 1 or args.employees < 5 or args.ingest_every < 1:
-        parser.error("need at least 1 mention, 1 year, 5 employees and 1 s between passes")
-    return args
-
-
-def seed(args: argparse.Namespace, app: Flask, until: int) -> Sink:
-    """Migrate, generate and write everything; prints the figures."""
-    started = time.perf_counter()
-    with app.app_context():
-        url = db.engine.url.render_as_string(hide_password=False)
-        backend = db.engine.dialect.name
-        prepare(args.reset)
-    migrated = time.perf_counter()
-    raw = driver_url(url)
-    sink: Sink = PostgresSink(raw) if backend == "postgresql" else SqliteSink(raw)
-    desk = Desk(args, until, sink, password_hash(args.seed))
-    hashed = time.perf_counter()
-    desk.generate(args.employees)
-    mark = "%s" if backend == "postgresql" else "?"
-    sink.conn.execute(
-        f"UPDATE brand_accounts SET ingest_cursor = {mark}, last_ingest_at = {mark}",  # noqa: S608
-        (desk.cursor, opt(desk.last_ingest)),
-    )
-    sink.commit()
-    generated = time.perf_counter()
-    steps = sink.finish()
-    written = sum(sink.seconds.values()) + sink.commit_seconds
-    print(
-        f"seed: {backend}, --mentions {args.mentions:,} --years {args.years} --employees"
-        f" {args.employees} --seed {args.seed} --ingest-every {args.ingest_every},"
-        f" until {iso(stamp(until))}"
-    )
-    print(f"  {'table':<16} {'rows':>11} {'write s':>9}")
-    for name in LOAD_ORDER:
-        print(f"  {name:<16} {sink.count[name]:>11,} {sink.seconds[name]:>9.1f}")
-    print(f"  {'commits':<16} {'':>11} {sink.commit_seconds:>9.1f}")
-    print(f"  {'all tables':<16} {sum(sink.count.values()):>11,} {written:>9.1f}")
-    print(
-        f"  migrations {migrated - started:.1f} s, password hash (once) {hashed - migrated:.2f} s,"
-        f" generating (Python, writes excluded) {generated - hashed - written:.1f} s"
-    )
-    for step, seconds in steps.items():
-        print(f"  {step} {seconds:.1f} s")
-    print(f"  total {time.perf_counter() - started:.1f} s; peak RSS {_peak_rss_mib():.0f} MiB")
-    print(f"  every employee signs in with the password {SEED_PASSWORD!r}")
-    sys.stdout.flush()
-    return sink
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    assert iso(stamp(1_790_000_000_123)) == datetime.fromtimestamp(
-        1_790_000_000.123, UTC
-    ).isoformat(timespec="microseconds")
-    app = build_app(args.database_url)
-    until = parse_until(args.until)
-    sink = None if args.check_only else seed(args, app, until)
-    if not (args.check or args.check_only):
-        return 0
-    started = time.perf_counter()
-    with app.app_context():
-        counts = rows_in_database()
-        if sink is not None:
-            wrong = {t: (counts.get(t), n) for t, n in sink.count.items() if counts.get(t) != n}
-            if wrong:
-                raise SystemExit(f"check: rows in the database differ from rows written: {wrong}")
-            print("check: rows per table as written")
-        else:
-            newest = db.session.scalar(sa.text("SELECT max(created_at) FROM mentions"))
-            if newest is None:
-                raise SystemExit("check: the database has no mentions")
-            until = to_ms(datetime.fromisoformat(str(newest)).replace(tzinfo=UTC)) + 1
-        for line in check(until):
-            print(line)
-    print(
-        f"check: all good ({time.perf_counter() - started:.1f} s);"
-        f" peak RSS {_peak_rss_mib():.0f} MiB"
-    )
-    return 0
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,36 @@
+"""A small run of benchmarks/rollups.py, so it keeps working: outcomes, never timings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.backends import scratch_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_old_path_and_rollups_agree_on_a_seeded_desk(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Seeded 2,000 mentions: coverage by both paths agrees (the script stops otherwise), the
+    table and the reply path's figures are printed."""
+    with scratch_database(tmp_path_factory.mktemp("rollups"), "rollups") as url:
+        argv = [sys.executable, str(ROOT / "benchmarks" / "rollups.py"), "--mentions", "2000"]
+        argv += ["--repeat", "1", "--replies", "20"]
+        if url.startswith("postgresql"):
+            argv += ["--postgres", url, "--sqlite", str(tmp_path_factory.mktemp("r") / "d.db")]
+        else:
+            argv += ["--sqlite", url.removeprefix("sqlite:///")]
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        done = subprocess.run(  # noqa: S603 - our interpreter, our script
+            argv, capture_output=True, text=True, timeout=400, env=env, cwd=ROOT, check=False
+        )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    for row in ("| 1 year |", "| 30 days |", "| 30 days, unaligned end |"):
+        assert row in done.stdout
+    assert "reply path (20 claim + reply)" in done.stdout

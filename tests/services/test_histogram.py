@@ -1,0 +1,54 @@
+"""The log-spaced histogram: every value within 1%, quantiles within 1% of the exact ones,
+and histograms of two sets add up to the histogram of their union."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from helpdesk.services.histogram import (
+    RELATIVE_ERROR,
+    add_values,
+    bin_of,
+    percentile,
+    quantile,
+    value_of,
+)
+
+
+def test_every_value_is_represented_within_one_percent():
+    """From a millisecond to a year, a value's bin stands for it within 1%."""
+    rng = random.Random(7)
+    values = [10 ** rng.uniform(-2.9, 7.5) for _ in range(20_000)]
+    values += [0.0011, 1.0, 60.0, 900.0, 3600.0, 86_400.0]
+    for value in values:
+        assert abs(value_of(bin_of(value)) - value) <= RELATIVE_ERROR * value, value
+
+
+def test_nothing_and_zero():
+    """An empty histogram has no quantile; zero and sub-millisecond times count as zero."""
+    assert quantile(Counter(), 0.5) is None
+    assert bin_of(0.0) == bin_of(0.0005) == 0 and value_of(0) == 0.0
+    assert quantile(add_values(Counter(), [0.0, 0.0, 0.0]), 0.9) == 0.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("size", [1, 2, 7, 100, 5000])
+def test_quantiles_are_within_one_percent_of_the_exact_ones(seed, size):
+    """Median, p90 and p99 from the bins agree with the exact interpolated percentile."""
+    rng = random.Random(seed)
+    values = [rng.lognormvariate(7, 1.5) for _ in range(size)]
+    bins = add_values(Counter(), values)
+    for fraction in (0.0, 0.5, 0.9, 0.99, 1.0):
+        exact = percentile(values, fraction)
+        assert quantile(bins, fraction) == pytest.approx(exact, rel=RELATIVE_ERROR)
+
+
+def test_histograms_merge_by_adding_bins():
+    """The bins of two halves, added, are the bins of the whole (a period is a sum of buckets)."""
+    rng = random.Random(11)
+    values = [rng.expovariate(1 / 1200) for _ in range(3000)]
+    first, second = add_values(Counter(), values[:1234]), add_values(Counter(), values[1234:])
+    assert first + second == add_values(Counter(), values)
