@@ -78,8 +78,8 @@ DOM_AUDIT = """
   // Only the elements our templates make; anything else in <main> came from somewhere else.
   const ours = new Set(["a", "aside", "button", "code", "dd", "div", "dl", "dt", "form", "h1",
     "h2", "h3", "header", "input", "kbd", "label", "li", "nav", "ol", "optgroup", "option",
-    "output", "p", "section", "select", "small", "span", "strong", "table", "tbody", "td", "textarea",
-    "th", "thead", "time", "tr", "ul", "svg", "canvas", "details", "summary"]);
+    "output", "p", "section", "select", "small", "span", "strong", "table", "tbody", "td",
+    "textarea", "th", "thead", "time", "tr", "ul", "svg", "canvas", "details", "summary"]);
   const chart = new Set(["g", "line", "rect", "text", "title"]);
   for (const el of document.querySelector("main").querySelectorAll("*")) {
     const tag = el.tagName.toLowerCase();
