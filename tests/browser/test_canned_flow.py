@@ -25,7 +25,8 @@ def test_agent_picks_a_canned_reply_the_counter_follows_and_it_is_posted(
     (mention_id,) = ingest(x, "Love the new store!")
     page = signed_in("0427")
     page.goto(f"/mentions/{mention_id}")
-    page.click("#claim-button")
+    with page.expect_navigation():  # the claimed page loaded, its scripts listening
+        page.click("#claim-button")
     counter = page.locator("#counter")
     expect(counter).to_have_text("6 / 280")  # the signature " ^0427" alone
 

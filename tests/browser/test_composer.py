@@ -22,7 +22,8 @@ def test_a_rejected_trainee_gets_the_composer_back_live_with_the_draft(x, make_e
 
     trainee = signed_in("0311")
     trainee.goto(f"/mentions/{mention_id}")
-    trainee.click("#claim-button")
+    with trainee.expect_navigation():  # the claimed page loaded, its scripts listening
+        trainee.click("#claim-button")
     trainee.fill("#reply-text", DRAFT)
     trainee.click("#send-button")
     expect(trainee.locator("[data-reply-state]")).to_have_text("waiting for approval")
@@ -67,7 +68,8 @@ def test_a_paste_past_the_limit_says_what_was_cut(x, make_employee, signed_in, l
     agent = signed_in("0427", locale=locale)
     agent.context.grant_permissions(["clipboard-read", "clipboard-write"])
     agent.goto(f"/mentions/{mention_id}")
-    agent.click("#claim-button")
+    with agent.expect_navigation():  # the claimed page loaded, its scripts listening
+        agent.click("#claim-button")
     box, notice = agent.locator("#reply-text"), agent.locator("#limit-notice")
     expect(notice).to_be_hidden()
 

@@ -152,7 +152,8 @@ def test_a_canned_gap_is_selected_flagged_and_refused_until_filled(
     words = WORDS[locale]
     page = signed_in("0427", locale=locale)
     page.goto(f"/mentions/{mention_id}")
-    page.click("#claim-button")
+    with page.expect_navigation():  # the claimed page loaded, its scripts listening
+        page.click("#claim-button")
     page.locator("#canned-select").select_option(label="Order")
     reply = page.locator("#reply-text")
     expect(reply).to_have_value("Hi Hanako, order {order} ships today.")
@@ -170,6 +171,7 @@ def test_a_canned_gap_is_selected_flagged_and_refused_until_filled(
     page.evaluate("() => { document.getElementById('send-button').disabled = false; }")
     page.click("#send-button")
     expect(page.locator("[data-testid=refusal]")).to_contain_text(words["refused"])
+    page.wait_for_load_state()  # the refusal's page has its scripts listening again
     expect(reply).to_have_value("Hi Hanako, order {order} ships today.")
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Reply.id))) == 0
