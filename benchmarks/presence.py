@@ -189,7 +189,11 @@ class Run:
         url = "/bench/presence/stream?ids=" + ",".join(map(str, PAGE_IDS))
         async with client:
             try:
-                async with client.stream("GET", url, timeout=None) as response:
+                # a quiet stream sends nothing until its keep-alive: stop on time regardless
+                async with (
+                    asyncio.timeout_at(self._loop_stop_at()),
+                    client.stream("GET", url, timeout=None) as response,
+                ):
                     self.statuses[response.status_code] = (
                         self.statuses.get(response.status_code, 0) + 1
                     )
@@ -200,14 +204,22 @@ class Run:
                             self._saw({event["id"]: event["picture"]})
                         if time.monotonic() >= self.stop_at:
                             break
+            except TimeoutError:
+                pass  # the run is over
             except httpx.HTTPError:
                 self.errors += 1
+
+    def _loop_stop_at(self) -> float:
+        """The run's end on the event loop's clock (asyncio.timeout_at's unit)."""
+        loop = asyncio.get_running_loop()
+        return loop.time() + (self.stop_at - time.monotonic())
 
     async def viewer(self, client, agent, mention_id: int):
         async with client:
             url = f"/mentions/{mention_id}/presence"
             typing = False
-            next_toggle = time.monotonic() + random.uniform(0, TOGGLE_S)
+            # the first toggle within the run's first half, so a short run sees changes too
+            next_toggle = time.monotonic() + random.uniform(0, min(TOGGLE_S, self.seconds / 2))
             await asyncio.sleep(random.uniform(0, BEAT_S))
             while time.monotonic() < self.stop_at:
                 if time.monotonic() >= next_toggle:
@@ -285,7 +297,9 @@ def unit_costs(base: str, agent: dict[str, str], pids: list[int], redis: str, co
     return costs
 
 
-def measure(desk: Desk, agents, mode: str, seconds: float, redis: str) -> dict[str, object]:
+def measure(
+    desk: Desk, agents, mode: str, seconds: float, redis: str, unit_requests: int = 300
+) -> dict[str, object]:
     service, base = start_web(desk, mode)
     service.start()
     try:
@@ -293,7 +307,7 @@ def measure(desk: Desk, agents, mode: str, seconds: float, redis: str) -> dict[s
         time.sleep(1)
         pids = [service.proc.pid, *psutil.Process(service.proc.pid).children(recursive=True)]
         pids = [p if isinstance(p, int) else p.pid for p in pids]
-        units = unit_costs(base, agents[0], pids, redis) if mode == "poll" else None
+        units = unit_costs(base, agents[0], pids, redis, unit_requests) if mode == "poll" else None
         cpu0, _ = process_stats(pids)
         r0 = redis_stats(redis)
         run = Run(base, agents, mode, seconds)
@@ -346,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--mode", choices=("both", "poll", "sse"), default="both")
+    parser.add_argument(
+        "--unit-requests", type=int, default=300, help="requests per kind for the unit costs"
+    )
     parser.add_argument("--database-url")
     parser.add_argument("--redis-url")
     parser.add_argument("--json", action="store_true", help="one JSON line per mode")
@@ -360,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(machine())
         for mode in modes:
-            result = measure(desk, agents, mode, args.seconds, redis)
+            result = measure(desk, agents, mode, args.seconds, redis, args.unit_requests)
             print(json.dumps(result) if args.json else json.dumps(result, indent=1))
             if statistics and result["errors"]:
                 print(f"presence: {result['errors']} request errors in {mode}", file=sys.stderr)
