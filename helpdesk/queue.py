@@ -15,7 +15,8 @@ from rq.serializers import JSONSerializer
 INGEST = "ingest"
 OUTBOUND = "outbound"
 DEFAULT = "default"
-QUEUE_NAMES = (INGEST, OUTBOUND, DEFAULT)
+REPORTS = "reports"  # long supervisor reports: listed last, so a worker prefers the desk's jobs
+QUEUE_NAMES = (INGEST, OUTBOUND, DEFAULT, REPORTS)
 
 logger = logging.getLogger(__name__)
 

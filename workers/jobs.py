@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rq import get_current_job
+
 from helpdesk import queue
 from helpdesk.models.types import utcnow
 from helpdesk.services import (
@@ -15,6 +17,7 @@ from helpdesk.services import (
     ingest,
     listening_rollups,
     outbox,
+    proof_reports,
     rollups,
 )
 
@@ -71,3 +74,18 @@ def rollup_x_usage() -> dict[str, int]:
 def refresh_listening() -> dict[str, object]:
     """Bring listening's roll-ups (terms, hashtags, tones per hour and day) up to date."""
     return listening_rollups.refresh()
+
+
+def build_proof(start: str, end: str, name: str) -> dict[str, str]:
+    """Build and keep a long period's coverage proof, telling the page each step as it starts."""
+    job = get_current_job()
+
+    def progress(step: str) -> None:
+        if job is not None:
+            job.meta["step"] = step
+            job.save_meta()
+
+    digest = proof_reports.build(
+        datetime.fromisoformat(start), datetime.fromisoformat(end), name, progress
+    )
+    return {"digest": digest}

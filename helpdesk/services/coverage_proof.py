@@ -9,6 +9,7 @@ import hmac
 import io
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -84,6 +85,11 @@ class Proof:
         return not self.unrepaired_gaps and not self.chain_breaks and self.closing_run is not None
 
     @property
+    def run_count(self) -> int:
+        """How many ingest runs the report lists."""
+        return len(self.runs)
+
+    @property
     def unaccounted(self) -> int:
         """Mentions marked answered with no live reply to show for it (should be none)."""
         return sum(1 for row in self.mentions if row[3] == "answered" and not row[5])
@@ -109,17 +115,51 @@ class Proof:
         return sign(self.csv_bytes)
 
 
-def prove(start: datetime, end: datetime, generated_at: datetime) -> Proof:
-    """Build the proof for [start, end) as the database stands now."""
+STEPS = ("mentions", "runs", "audit", "signing")  # what `progress` is told, in this order
+
+
+def prove(
+    start: datetime,
+    end: datetime,
+    generated_at: datetime,
+    progress: Callable[[str], None] | None = None,
+) -> Proof:
+    """Build the proof for [start, end) as the database stands now; `progress` hears each of
+    STEPS as it begins (a long period's job shows it to the supervisor)."""
+    tell = progress or (lambda step: None)
     proof = Proof(start, end, generated_at)
+    tell("mentions")
     proof.mentions = _mention_rows(start, end)
     counts = Counter(str(row[3]) for row in proof.mentions)
     proof.totals = {status: counts.get(status, 0) for status in STATUSES}
+    tell("runs")
     _runs(proof)
+    tell("audit")
     _audit(proof)
     db.session.rollback()
+    tell("signing")
     proof.csv_text = _render(proof)
     return proof
+
+
+def summary(proof: Proof) -> dict[str, object]:
+    """What the proof page shows of a report, as plain JSON values."""
+    return {
+        "totals": dict(proof.totals),
+        "unaccounted": proof.unaccounted,
+        "run_count": proof.run_count,
+        "repaired_gaps": list(proof.repaired_gaps),
+        "unrepaired_gaps": list(proof.unrepaired_gaps),
+        "chain_breaks": list(proof.chain_breaks),
+        "closing_run": proof.closing_run,
+        "ingest_covered": proof.ingest_covered,
+        "audit_events": proof.audit_events,
+        "audit_verified": proof.audit_verified,
+        "audit_first_break": proof.audit_first_break,
+        "audit_intact": proof.audit_intact,
+        "sha256": proof.sha256,
+        "signature": proof.signature,
+    }
 
 
 def _mention_rows(start: datetime, end: datetime) -> list[list[object]]:

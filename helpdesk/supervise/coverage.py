@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import date
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.models import Role
 from helpdesk.models.types import utcnow
-from helpdesk.services import coverage, coverage_proof, export, figures, periods
+from helpdesk.services import coverage, coverage_proof, export, figures, periods, proof_reports
 from helpdesk.services.errors import ServiceError, http_status
 from helpdesk.supervise import bp
 from helpdesk.supervise.listening import ANSWERED, RECEIVED, SPIKE, WARN, csv_response, query_period
@@ -127,24 +135,25 @@ def _rate_colour(share: float | None) -> str:
     return WARN if share >= 0.5 else SPIKE
 
 
-KEEP_SECONDS = 3600  # a generated report stays downloadable, byte for byte, this long
-_DIGEST = re.compile(r"[0-9a-f]{64}")
-
-
-def _key(digest: str) -> str:
-    return f"coverage_proof:{digest}"
-
-
 def _month_bounds(today: date) -> tuple[str, str]:
     first = today.replace(day=1)
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return first.isoformat(), following.isoformat()
 
 
+def _proof_page(status: int = 200, **shown: object) -> ResponseReturnValue:
+    values = {"proof": None, "job": None, "error": None, "raw_from": "", "raw_to": "", "name": ""}
+    values.update(shown)
+    return render_template("supervise/proof.html", **values), status
+
+
 @bp.get("/coverage/proof")
 @role_required(Role.SUPERVISOR)
 def proof_page() -> ResponseReturnValue:
-    """The proof for [from, to) with links to its CSV, SHA-256 and signature."""
+    """The proof for [from, to) with links to its CSV, SHA-256 and signature; a period longer
+    than a month is built by a job on the `reports` queue, and the page follows it."""
+    if "job" in request.args:
+        return _proof_job_page(request.args.get("job", ""))
     tz = current_app.config["HELPDESK"].timezone
     default_from, default_to = _month_bounds(utcnow().astimezone(ZoneInfo(tz)).date())
     raw_from = request.args.get("from", default_from)
@@ -152,44 +161,38 @@ def proof_page() -> ResponseReturnValue:
     try:
         period = periods.parse(periods.PROOF, None, raw_from, raw_to, tz)
     except ServiceError as exc:
-        page = render_template(
-            "supervise/proof.html",
-            proof=None,
-            raw_from=raw_from,
-            raw_to=raw_to,
-            error=explain(exc),
-        )
-        return page, http_status(exc)
-    proof = coverage_proof.prove(period.start, period.end, utcnow())
+        return _proof_page(http_status(exc), raw_from=raw_from, raw_to=raw_to, error=explain(exc))
     name = f"coverage-proof-{period.shown_from()}-{period.shown_to()}.csv"
-    keep(proof, name)
-    return render_template(
-        "supervise/proof.html",
-        proof=proof,
-        raw_from=raw_from,
-        raw_to=raw_to,
-        name=name,
-        error=None,
-    )
+    if period.days > proof_reports.INLINE_DAYS:
+        job_id = proof_reports.start(period, name)
+        return redirect(url_for("supervise.proof_page", job=job_id), 303)
+    proof = coverage_proof.prove(period.start, period.end, utcnow())
+    proof_reports.keep(proof, name)
+    return _proof_page(proof=proof, raw_from=raw_from, raw_to=raw_to, name=name)
 
 
-def keep(proof: coverage_proof.Proof, name: str) -> str:
-    """Keep the report's exact bytes in Redis for an hour, under its SHA-256; return that."""
-    current_app.extensions["redis"].set(
-        _key(proof.sha256),
-        json.dumps({"name": name, "csv": proof.csv_text, "signature": proof.signature}),
-        ex=KEEP_SECONDS,
-    )
-    return proof.sha256
+def _proof_job_page(job_id: str) -> ResponseReturnValue:
+    """A proof job's progress (the page reloads itself), then its report once kept."""
+    job = proof_reports.status(job_id)
+    if job is None:
+        message = _("This report is no longer available (they are kept for an hour): prove again.")
+        return _proof_page(404, error=message)
+    shown = {"raw_from": job.shown_from, "raw_to": job.shown_to}
+    if job.state == "done" and job.digest:
+        kept = proof_reports.stored(job.digest) or {}
+        proof = SimpleNamespace(**kept.get("summary", {}))
+        return _proof_page(proof=proof, name=kept.get("name", ""), **shown)
+    if job.state == "failed":
+        message = _("Building this report failed; the error is in the worker's log. Prove again.")
+        return _proof_page(error=message, **shown)
+    return _proof_page(job=job, **shown)
 
 
 def _stored(digest: str) -> dict[str, str]:
-    if not _DIGEST.fullmatch(digest):
+    found = proof_reports.stored(digest)
+    if found is None:
         abort(404)
-    raw = current_app.extensions["redis"].get(_key(digest))
-    if raw is None:
-        abort(404)
-    return json.loads(raw)
+    return found
 
 
 def _attachment(body: str, name: str, mimetype: str) -> Response:

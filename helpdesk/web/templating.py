@@ -67,6 +67,12 @@ _LABELS: dict[str, dict[str, LazyString]] = {
         "dismissed": _l("dismissed"),
     },
     "priority": {"normal": _l("normal"), "high": _l("high")},
+    "proof_step": {  # coverage_proof.STEPS, as a long period's proof job reaches each
+        "mentions": _l("reading every mention of the period"),
+        "runs": _l("checking the ingest runs"),
+        "audit": _l("verifying the audit chain"),
+        "signing": _l("writing and signing the report"),
+    },
     "reply": {
         "pending_approval": _l("waiting for approval"),
         "queued": _l("queued"),

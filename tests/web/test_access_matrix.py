@@ -860,7 +860,7 @@ def _kept_proof() -> str:
     from helpdesk.models.types import utcnow
     from helpdesk.services import periods
     from helpdesk.services.coverage_proof import prove
-    from helpdesk.supervise.coverage import keep
+    from helpdesk.services.proof_reports import keep
 
     period = periods.parse(periods.PROOF, None, "2026-11-01", "2026-12-01", "Asia/Tokyo")
     return keep(prove(period.start, period.end, utcnow()), "coverage-proof-matrix.csv")
