@@ -223,6 +223,23 @@ def _queue_key(escalation: Escalation) -> tuple[datetime, int, datetime, int]:
     return (due_at(mention), high_first, mention.created_at, mention.tweet_id)
 
 
+def _first_open(limit: int) -> sa.CompoundSelect:
+    """Ids of the first `limit` open escalations of each priority in the queue's order: within
+    one priority the due time is the customer's time plus one SLA, so ordering by (created_at,
+    tweet_id) in SQL is the queue's order, and the queue's first `limit` are among these. The
+    page then sorts at most limit x priorities rows, never every open escalation."""
+    firsts = [
+        sa.select(Escalation.id)
+        .join(Mention, Mention.id == Escalation.mention_id)
+        .where(Escalation.status == EscalationStatus.OPEN, Mention.priority == priority)
+        .order_by(Mention.created_at, Mention.tweet_id)
+        .limit(limit)
+        .subquery()
+        for priority in Priority
+    ]
+    return sa.union_all(*(sa.select(first.c.id) for first in firsts))
+
+
 def list_escalations(status: str = "open", *, limit: int = 200) -> list[Escalation]:
     """The queue: open ones by breach age and priority; resolved ones newest first."""
     if status not in LIST_FILTERS:
@@ -238,7 +255,7 @@ def list_escalations(status: str = "open", *, limit: int = 200) -> list[Escalati
     )
     found: list[Escalation] = []
     if status in ("open", "all"):
-        rows = db.session.scalars(query.where(Escalation.status == EscalationStatus.OPEN))
+        rows = db.session.scalars(query.where(Escalation.id.in_(_first_open(limit))))
         found.extend(sorted(rows, key=_queue_key)[:limit])
     if status in ("resolved", "all") and len(found) < limit:
         resolved = (

@@ -188,6 +188,26 @@ def test_queue_sorts_by_breach_age_then_high_priority_first(app, x):
     assert [e.mention_id for e in everything] == ids
 
 
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5])
+def test_a_shorter_queue_is_the_head_of_the_full_one(app, x, limit):
+    """The page asks for the first `limit` only (SQL picks each priority's oldest): whatever
+    the limit, that is exactly the head of the whole queue in its order."""
+    ids = ingest(x, "normal a", "urgent: b", "normal c", "urgent: d", "normal e", "urgent: f")
+    now = utcnow()
+    ages = [3 * 3600, 100 * MINUTE, 2 * 3600, 90 * MINUTE, 3 * 3600 - 1, 80 * MINUTE]
+    for mention_id, seconds in zip(ids, ages, strict=True):
+        db.session.execute(
+            sa.update(Mention)
+            .where(Mention.id == mention_id)
+            .values(created_at=now - timedelta(seconds=seconds))
+        )
+    db.session.commit()
+    assert escalation.sweep_sla()["escalated"] == 6
+    whole = [e.mention_id for e in escalation.list_escalations("open", limit=6)]
+    assert sorted(whole) == sorted(ids)
+    assert [e.mention_id for e in escalation.list_escalations("open", limit=limit)] == whole[:limit]
+
+
 def test_assign_and_resolve_by_supervisors_only(app, x, make_employee):
     """Supervisors assign and resolve; agents are refused; a resolved one cannot be resolved."""
     supervisor = make_employee("0002", role="supervisor")
