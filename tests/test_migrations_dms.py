@@ -25,18 +25,3 @@ def test_dm_migration_downgrades_and_upgrades_again(app):
     )
     assert {"channel", "x_dm_event_id"} <= _columns("replies")
     assert {"dm_cursor", "last_dm_ingest_at"} <= _columns("brand_accounts")
-
-
-def _indexes(table: str) -> set[str]:
-    return {i["name"] for i in sa.inspect(db.engine).get_indexes(table)}
-
-
-def test_the_dm_link_is_indexed_and_the_index_comes_and_goes(app):
-    """0019 indexes mentions.dm_of_mention_id; down drops only the index, up brings it back."""
-    assert "ix_mentions_dm_of_mention_id" in _indexes("mentions")
-    db.session.remove()
-    downgrade(revision="0015_dms")
-    assert "ix_mentions_dm_of_mention_id" not in _indexes("mentions")
-    assert "dm_of_mention_id" in _columns("mentions")
-    upgrade()
-    assert "ix_mentions_dm_of_mention_id" in _indexes("mentions")

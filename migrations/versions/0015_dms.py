@@ -39,7 +39,9 @@ def upgrade():
         batch.create_unique_constraint(op.f("uq_replies_x_dm_event_id"), ["x_dm_event_id"])
     with op.batch_alter_table("brand_accounts") as batch:
         batch.add_column(sa.Column("dm_cursor", sa.BigInteger(), nullable=True))
-        batch.add_column(sa.Column("last_dm_ingest_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("last_dm_ingest_at", sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade():
