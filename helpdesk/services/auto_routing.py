@@ -4,6 +4,7 @@ come back from agents who went idle or offline."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -27,6 +28,20 @@ def route_waiting(now: datetime | None = None) -> dict[str, int]:
     return {"handed_back": handed_back, "assigned": assign_waiting()}
 
 
+@dataclass(frozen=True)
+class _Agent:
+    """An online agent as the pass reads them once (commits would expire the ORM rows)."""
+
+    id: int
+    number: str
+    capacity: int
+    profile: routing.Profile
+
+    def order(self, load: int) -> tuple[int, int, str]:
+        """Least loaded first, then by employee number."""
+        return load, len(self.number), self.number
+
+
 def assign_waiting() -> int:
     """Hand each waiting mention, most urgent first, to the least-loaded online agent (or
     trainee) with room who fits it; when nobody online fits it, to the least-loaded agent
@@ -38,19 +53,20 @@ def assign_waiting() -> int:
     pressing Next meanwhile never shares a mention with the desk's pick and nobody goes above
     capacity; a claim that fails just moves on. Each assignment is audited and committed.
     """
-    agents = _online_agents()
-    if not agents:
+    employees = _online_agents()
+    if not employees:
         return 0
     now = utcnow()
     loads = routing.open_claims_by_employee(now)
-    profiles = routing.profiles(agents)
+    profiles = routing.profiles(employees)
+    agents = [_Agent(e.id, e.number, e.capacity, profiles[e.id]) for e in employees]
     room = {a.id: a for a in agents if loads.get(a.id, 0) < a.capacity}
     everyone = list(profiles.values())
     mode = routing.routing_mode()
 
     def takeable() -> sa.ColumnElement[bool]:
         """SQL: someone with room fits it, or nobody online fits it and an agent has room."""
-        with_room = [profiles[i] for i in room]
+        with_room = [a.profile for a in room.values()]
         clauses = [routing.anyone_fits(with_room)]
         if any(not p.strict for p in with_room):
             clauses.append(~routing.anyone_fits(everyone))
@@ -60,27 +76,26 @@ def assign_waiting() -> int:
     for mention in routing.waiting(now, takeable, batch=PAGE, with_tags=True):
         if not room:
             break
-        fitting = [a for a in agents if profiles[a.id].admits(mention)]
-        pool = [a for a in fitting if a.id in room] if fitting else _untrained(room, profiles)
+        fitting = [a for a in agents if a.profile.admits(mention)]
+        if fitting:
+            pool = [a for a in fitting if a.id in room]
+        else:
+            pool = [a for a in room.values() if not a.profile.strict]
         if not pool:
             continue  # its fitting agents are full: it waits for them
-        agent = min(pool, key=lambda a: (loads.get(a.id, 0), len(a.number), a.number))
-        routing.lock_employee(agent)
-        if routing.claim_first([mention], agent, now, capped=True) is None:
+        agent = min(pool, key=lambda a: a.order(loads.get(a.id, 0)))
+        routing.lock_employee(agent.id)
+        if routing.claim_first([mention], agent.id, now, cap=agent.capacity) is None:
             db.session.rollback()  # taken meanwhile, or the agent filled up by Next
-            loads[agent.id] = routing.open_claims(agent, utcnow())
+            loads[agent.id] = routing.open_claims_by_employee(utcnow()).get(agent.id, 0)
         else:
-            routing.record_assignment(mention.id, agent, by="auto", mode=mode)
+            routing.record_assignment(mention.id, mode=mode, to=agent.number)
             db.session.commit()
             assigned += 1
             loads[agent.id] = loads.get(agent.id, 0) + 1
         if loads[agent.id] >= agent.capacity:
             room.pop(agent.id, None)
     return assigned
-
-
-def _untrained(room: dict[int, Employee], profiles: dict[int, routing.Profile]) -> list[Employee]:
-    return [a for a in room.values() if not profiles[a.id].strict]
 
 
 def hand_back_idle(now: datetime | None = None) -> int:

@@ -31,7 +31,8 @@ from helpdesk.services.skills import tags_by_employee
 logger = logging.getLogger(__name__)
 
 MODE_KEY = "routing_mode"
-BATCH = 25  # candidates read per (escalated, priority) stream and round
+BATCH = 25  # candidates read per (escalated, priority) stream and page
+_HELD = sa.alias(Mention.__table__, "held")  # the claimer's open claims, in the capped UPDATE
 
 
 def routing_mode() -> RoutingMode:
@@ -269,7 +270,7 @@ def next_for(employee: Employee, *, by: str = "routing") -> Mention | None:
     """
     if not employee.can(Role.TRAINEE) or not employee.active:
         raise Forbidden("Only employees on the desk take work.")
-    lock_employee(employee)  # one Next at a time per employee: the capacity check holds
+    lock_employee(employee.id)  # one Next at a time per employee: the capacity check holds
     now = utcnow()
     holding = open_claims(employee, now)
     if holding >= employee.capacity:
@@ -280,48 +281,54 @@ def next_for(employee: Employee, *, by: str = "routing") -> Mention | None:
             capacity=employee.capacity,
         )
     routable = routable_for(employee)
-    taken = claim_first(waiting(now, lambda: routable), employee, now)
+    taken = claim_first(waiting(now, lambda: routable), employee.id, now)
     if taken is None:
         return None
-    record_assignment(taken.id, employee, by=by, mode=routing_mode())
+    if by == "routing":
+        record_assignment(taken.id, mode=routing_mode(), by=employee)
+    else:
+        record_assignment(taken.id, mode=routing_mode(), to=employee.number)
     db.session.commit()
     return db.session.get(Mention, taken.id)
 
 
 def claim_first(
-    candidates: Iterable[Waiting], employee: Employee, now: datetime, *, capped: bool = False
+    candidates: Iterable[Waiting], employee_id: int, now: datetime, *, cap: int | None = None
 ) -> Waiting | None:
-    """Claim for `employee` the first of `candidates` still free (in their order), or None.
+    """Claim for the employee the first of `candidates` still free (in their order), or None.
 
-    `capped`: the UPDATE itself also checks the employee's open claims against their
-    capacity (the auto pass, which does not count them under the employee's lock first).
+    `cap`: the UPDATE itself also checks the employee's open claims stay below it (the auto
+    pass, which does not count them under the employee's lock first as Next does).
     """
     ttl = timedelta(seconds=current_app.config["HELPDESK"].claim_ttl_seconds)
     for candidate in candidates:
-        if _take(candidate.id, employee, now, ttl, capped=capped):
+        if _take(candidate.id, employee_id, now, ttl, cap=cap):
             return candidate
     return None
 
 
-def record_assignment(mention_id: int, employee: Employee, *, by: str, mode: RoutingMode) -> None:
-    """Audit one assignment: by the employee (Next) or by the desk (auto), naming them."""
-    handed = {"to": employee.number} if by != "routing" else {}
+def record_assignment(
+    mention_id: int, *, mode: RoutingMode, by: Employee | None = None, to: str | None = None
+) -> None:
+    """Audit one assignment: by the employee who pressed Next, or by the desk (auto) to an
+    employee's number."""
+    handed = {"to": to} if by is None else {}
     audit.record(
         "mention.assigned",
         "mention",
         mention_id,
-        actor=employee if by == "routing" else None,
-        by=by,
+        actor=by,
+        by="routing" if by is not None else "auto",
         mode=mode.value,
         **handed,
     )
 
 
-def lock_employee(employee: Employee) -> None:
+def lock_employee(employee_id: int) -> None:
     """PostgreSQL: lock the employee's row; SQLite's IMMEDIATE transaction already serializes."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
-            sa.select(Employee.id).where(Employee.id == employee.id).with_for_update()
+            sa.select(Employee.id).where(Employee.id == employee_id).with_for_update()
         )
 
 
@@ -392,28 +399,28 @@ def _stream(
 
 
 def _take(
-    mention_id: int, employee: Employee, now: datetime, ttl: timedelta, *, capped: bool
+    mention_id: int, employee_id: int, now: datetime, ttl: timedelta, *, cap: int | None
 ) -> bool:
     """The claim's conditional UPDATE: one row when the mention is still open and free (and,
-    when `capped`, the employee still below their capacity)."""
+    given a `cap`, the employee still holds fewer claims)."""
     conditions = [Mention.id == mention_id, _claimable(now)]
-    if capped:
-        held = sa.alias(Mention.__table__, "held")
+    if cap is not None:
+        held = _HELD
         holding = (
             sa.select(sa.func.count())
             .select_from(held)
             .where(
                 held.c.status == MentionStatus.OPEN,
-                held.c.claimed_by_id == employee.id,
+                held.c.claimed_by_id == employee_id,
                 held.c.claim_expires_at > now,
             )
             .scalar_subquery()
         )
-        conditions.append(holding < employee.capacity)
+        conditions.append(holding < cap)
     result = db.session.execute(
         sa.update(Mention)
         .where(*conditions)
-        .values(claimed_by_id=employee.id, claim_expires_at=now + ttl)
+        .values(claimed_by_id=employee_id, claim_expires_at=now + ttl)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
