@@ -64,13 +64,18 @@ def assign_waiting() -> int:
     everyone = list(profiles.values())
     mode = routing.routing_mode()
 
+    built: dict[int, sa.ColumnElement[bool]] = {}  # by how many have room (it only shrinks)
+
     def takeable() -> sa.ColumnElement[bool]:
         """SQL: someone with room fits it, or nobody online fits it and an agent has room."""
-        with_room = [a.profile for a in room.values()]
-        clauses = [routing.anyone_fits(with_room)]
-        if any(not p.strict for p in with_room):
-            clauses.append(~routing.anyone_fits(everyone))
-        return sa.or_(*clauses)
+        if len(room) not in built:
+            with_room = [a.profile for a in room.values()]
+            clauses = [routing.anyone_fits(with_room)]
+            if any(not p.strict for p in with_room):
+                clauses.append(~routing.anyone_fits(everyone))
+            built.clear()
+            built[len(room)] = sa.or_(*clauses)
+        return built[len(room)]
 
     assigned = 0
     for mention in routing.waiting(now, takeable, batch=PAGE, with_tags=True):
