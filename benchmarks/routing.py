@@ -13,10 +13,16 @@ Reported: time to first claim p50/p95 by priority, the share claimed by a fittin
 fitting agents left idle while a mention waits (target 0), the most claims any agent held
 against its capacity (never above), and fairness: each Next checked against an independent
 oracle of the rule (escalated, SLA due, customer's time, tweet id; fit or nobody fitting
-online). Usage:
+online). With `--mode auto` nobody presses Next: the desk's auto pass
+(services/auto_routing.assign_waiting) runs within 10 simulated seconds of any change and
+hands the work out; fairness then means no waiting mention is left that an agent with room
+may take, and no agent is handed a mention while an earlier one they may take waits.
 
-    python benchmarks/routing.py [--agents 100] [--mentions 2000] [--seed 7]
-        [--database-url URL] [--json FILE]
+`--pass-cost` instead measures one auto pass's real time with N agents online and idle,
+nothing waiting, and with a backlog of `--mentions` waiting mentions. Usage:
+
+    python benchmarks/routing.py [--agents 50 100 200 400] [--mentions 2000] [--seed 7]
+        [--mode next|auto] [--pass-cost] [--database-url URL] [--json FILE]
 """
 
 from __future__ import annotations
@@ -53,13 +59,14 @@ from helpdesk.models import (  # noqa: E402
     employee_tags,
     mention_tags,
 )
-from helpdesk.services import presence, routing  # noqa: E402
+from helpdesk.services import auto_routing, presence, routing  # noqa: E402
 
 TAGS = ("カメラ", "PC", "配送", "返品")
 DAY = datetime(2026, 11, 2, tzinfo=UTC)  # the simulated day (a Monday), in UTC
 SHIFTS = (0, 6, 12, 18)  # shift starts (hours); each lasts 8 hours, so they overlap
 SLA = {Priority.NORMAL: 3600, Priority.HIGH: 900}
 BURSTS = ((3.0, 8.0), (9.5, 6.0), (13.0, 10.0))  # (hour, how many times the base rate)
+PASS_EVERY = 10.0  # seconds between the desk's auto passes (workers/cron.py)
 
 
 @dataclass
@@ -97,6 +104,7 @@ class SimMention:
     tweet_id: int = 0
     claimed_at: float | None = None
     claimed_by: Agent | None = None
+    fit_online: bool = False  # when claimed, someone on shift fitted it
 
     def key(self) -> tuple:
         """Next's order: escalated first, then SLA due time, then the customer's time, tweet id."""
@@ -188,7 +196,12 @@ def make_agents(rng: random.Random, count: int) -> list[Agent]:
 class Simulation:
     """The event loop: arrivals, answers, shift changes; every Next is the real service."""
 
-    def __init__(self, agents: list[Agent], mentions: list[SimMention], seed: int) -> None:
+    def __init__(
+        self, agents: list[Agent], mentions: list[SimMention], seed: int, mode: str = "next"
+    ) -> None:
+        self.mode = mode
+        self.pass_due: float | None = None
+        self.passes = 0
         self.rng = random.Random(seed + 1)
         self.agents = agents
         self.by_id = {a.id: a for a in agents}
@@ -229,8 +242,14 @@ class Simulation:
         while self.events:
             now, _, kind, payload = heapq.heappop(self.events)
             getattr(self, f"on_{kind}")(now, payload)
-            self.dispatch(now)
-            self.check_idle(now)
+            if self.mode == "next":
+                self.dispatch(now)
+                self.check_idle(now)
+            elif kind == "auto_pass":
+                self.check_idle(now)
+            elif self.waiting and self.pass_due is None:
+                self.pass_due = (now // PASS_EVERY + 1) * PASS_EVERY
+                self.push(self.pass_due, "auto_pass", None)
 
     # -- events ------------------------------------------------------------------------
 
@@ -290,6 +309,47 @@ class Simulation:
             if agent.on_shift:
                 presence.touch(agent.id, active=True, at=real)
 
+    def on_auto_pass(self, now: float, _: object) -> None:
+        """The desk's pass: the real service assigns; the outcome is read back and checked."""
+        self.pass_due = None
+        started = time.perf_counter()
+        auto_routing.assign_waiting()
+        self.next_seconds += time.perf_counter() - started
+        self.passes += 1
+        db.session.commit()
+        rows = db.session.execute(
+            sa.select(Mention.id, Mention.claimed_by_id).where(
+                Mention.id.in_(list(self.waiting)), Mention.claimed_by_id.is_not(None)
+            )
+        ).all()
+        handed: dict[int, list[SimMention]] = defaultdict(list)
+        online = [a for a in self.agents if a.on_shift]
+        for mention_id, employee_id in rows:
+            m, agent = self.waiting.pop(mention_id), self.by_id[employee_id]
+            m.claimed_at, m.claimed_by = now, agent
+            m.fit_online = any(a.fits(m) for a in online)
+            agent.holding.add(mention_id)
+            handed[agent.id].append(m)
+            self.push(now + self.rng.lognormvariate(math.log(240), 0.5), "answer", m)
+        held = routing.open_claims_by_employee()
+        for agent in self.agents:
+            count = held.get(agent.id, 0)
+            self.over_capacity += count > agent.capacity
+            self.max_ratio = max(self.max_ratio, count / agent.capacity)
+        for agent in online:  # what the rule says about this pass's outcome
+            may_take = [m for m in self.waiting.values() if self.eligible(agent, m, online)]
+            if may_take and len(agent.holding) < agent.capacity:
+                self.unfair.append(f"{agent.number} has room, {may_take[0].index} waits")
+            for m in handed[agent.id]:
+                earlier = [w for w in may_take if w.key() < m.key()]
+                if earlier:
+                    self.unfair.append(f"{agent.number} got {m.index}, {earlier[0].index} waits")
+
+    @staticmethod
+    def eligible(agent: Agent, m: SimMention, online: list[Agent]) -> bool:
+        """The agent may be handed m: they fit it, or (not a trainee) nobody online fits it."""
+        return agent.fits(m) or (not agent.trainee and not any(a.fits(m) for a in online))
+
     # -- Next --------------------------------------------------------------------------
 
     def wake(self) -> None:
@@ -334,6 +394,7 @@ class Simulation:
             )
         del self.waiting[m.id]
         m.claimed_at, m.claimed_by = now, agent
+        m.fit_online = any(a.on_shift and a.fits(m) for a in self.agents)
         agent.holding.add(m.id)
         agent.idle_since = now
         held = routing.open_claims(employee)
@@ -365,14 +426,17 @@ class Simulation:
 
     def report(self) -> dict[str, object]:
         waits: dict[str, list[float]] = defaultdict(list)
-        fitting = claimed = 0
+        fitting = claimed = could = could_fitting = 0
         for m in self.mentions:
             if m.claimed_at is None:
                 continue
             claimed += 1
             label = "escalated" if m.escalated else m.priority.value
             waits[label].append(m.claimed_at - m.at)
-            fitting += m.claimed_by is not None and m.claimed_by.fits(m)
+            fits = m.claimed_by is not None and m.claimed_by.fits(m)
+            fitting += fits
+            could += m.fit_online
+            could_fitting += m.fit_online and fits
         return {
             "agents": len(self.agents),
             "mentions": len(self.mentions),
@@ -382,14 +446,21 @@ class Simulation:
                 for label, v in sorted(waits.items())
             },
             "claimed_by_fitting_agent": round(fitting / claimed, 4) if claimed else None,
+            "claimed_by_fitting_agent_where_one_was_online": (
+                round(could_fitting / could, 4) if could else None
+            ),
             "events_with_idle_fitting_agent_and_waiting_mention": self.idle_fitting_events,
             "max_idle_fitting_pairs": self.idle_fitting_max,
             "max_claims_over_capacity": round(self.max_ratio, 3),
             "claims_above_capacity": self.over_capacity,
             "fairness_violations": len(self.unfair),
             "fairness_examples": self.unfair[:5],
+            "mode": self.mode,
             "next_calls": self.nexts,
-            "next_ms_mean": round(1000 * self.next_seconds / max(self.nexts, 1), 2),
+            "auto_passes": self.passes,
+            "ms_per_call_mean": round(
+                1000 * self.next_seconds / max(self.nexts + self.passes, 1), 2
+            ),
         }
 
 
@@ -410,38 +481,93 @@ def build_app(url: str | None):
     return create_app(environ=environ)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agents", type=int, default=100)
-    parser.add_argument("--mentions", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--database-url")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    if not 1 <= args.agents <= 1000 or not 1 <= args.mentions <= 100_000:
-        parser.error("--agents 1-1000, --mentions 1-100000")
-    app = build_app(args.database_url)
+def fresh_schema(app) -> None:
+    """Drop everything and migrate (also on a reused PostgreSQL database); forget presence."""
     from flask_migrate import upgrade
 
+    with db.engine.begin() as conn:
+        db.metadata.drop_all(conn)
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+    app.extensions["redis"].delete(presence.ACTIVE_KEY, presence.SEEN_KEY)
+
+
+def simulate(app, agents_count: int, mention_count: int, seed: int, mode: str) -> dict:
+    """One simulated day in `mode` on a fresh schema; the report."""
     with app.app_context():
-        with db.engine.begin() as conn:  # a fresh schema, also on a reused PostgreSQL database
-            db.metadata.drop_all(conn)
-            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
-        app.extensions["redis"].delete(presence.ACTIVE_KEY, presence.SEEN_KEY)
-        rng = random.Random(args.seed)
-        agents = make_agents(rng, args.agents)
-        mentions = make_mentions(rng, args.mentions)
+        fresh_schema(app)
+        rng = random.Random(seed)
+        agents = make_agents(rng, agents_count)
+        mentions = make_mentions(rng, mention_count)
         started = time.monotonic()
-        sim = Simulation(agents, mentions, args.seed)
+        sim = Simulation(agents, mentions, seed, mode)
         sim.run()
         result = sim.report()
         result["backend"] = db.engine.dialect.name
         result["wall_seconds"] = round(time.monotonic() - started, 1)
-    print(json.dumps(result, ensure_ascii=False, indent=2))
+        return result
+
+
+def pass_cost(app, agents_count: int, backlog: int, seed: int) -> dict:
+    """One auto pass's real time with every agent online: nothing waiting, then a backlog."""
+    with app.app_context():
+        fresh_schema(app)
+        rng = random.Random(seed)
+        agents = make_agents(rng, agents_count)
+        now = time.time()
+        for agent in agents:
+            presence.touch(agent.id, active=True, at=now)
+        sim = Simulation(agents, [], seed, "auto")
+        idle = []
+        for _ in range(5):
+            started = time.perf_counter()
+            assert auto_routing.assign_waiting() == 0
+            idle.append(time.perf_counter() - started)
+        for m in make_mentions(rng, backlog):
+            sim.on_arrive(0, m)
+        started = time.perf_counter()
+        assigned = auto_routing.assign_waiting()
+        elapsed = time.perf_counter() - started
+        over = sum(
+            count > sim.by_id[i].capacity for i, count in routing.open_claims_by_employee().items()
+        )
+        return {
+            "agents": agents_count,
+            "backend": db.engine.dialect.name,
+            "idle_pass_ms_median": round(1000 * sorted(idle)[2], 1),
+            "backlog": backlog,
+            "backlog_pass_s": round(elapsed, 2),
+            "backlog_assigned": assigned,
+            "room": sum(a.capacity for a in agents),
+            "claims_above_capacity": over,
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, nargs="+", default=[50, 100, 200, 400])
+    parser.add_argument("--mentions", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--mode", choices=("next", "auto"), default="next")
+    parser.add_argument("--pass-cost", action="store_true")
+    parser.add_argument("--database-url")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    if not all(1 <= n <= 1000 for n in args.agents) or not 1 <= args.mentions <= 100_000:
+        parser.error("--agents 1-1000, --mentions 1-100000")
+    app = build_app(args.database_url)
+    results = []
+    for count in args.agents:
+        if args.pass_cost:
+            result = pass_cost(app, count, args.mentions, args.seed)
+        else:
+            result = simulate(app, count, args.mentions, args.seed, args.mode)
+        print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
+        results.append(result)
     if args.json:
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    return 1 if result["fairness_violations"] or result["claims_above_capacity"] else 0
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    failed = any(r.get("fairness_violations") or r.get("claims_above_capacity") for r in results)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

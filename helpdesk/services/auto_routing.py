@@ -3,8 +3,8 @@ come back from agents who went idle or offline."""
 
 from __future__ import annotations
 
-import heapq
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,9 +14,10 @@ from helpdesk.extensions import db
 from helpdesk.models import Employee, Mention, MentionStatus, Role, RoutingMode
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit, presence, routing
-from helpdesk.services.errors import ServiceError
 
 logger = logging.getLogger(__name__)
+
+PAGE = 100  # waiting mentions read per (escalated, priority) stream and page
 
 
 def route_waiting(now: datetime | None = None) -> dict[str, int]:
@@ -27,37 +28,78 @@ def route_waiting(now: datetime | None = None) -> dict[str, int]:
     return {"handed_back": handed_back, "assigned": assign_waiting()}
 
 
-def assign_waiting() -> int:
-    """Give each online agent (and trainee) the most urgent mention that fits them, least
-    loaded first, one at a time, until nobody online has room or nothing fits anyone.
+@dataclass(frozen=True)
+class _Agent:
+    """An online agent as the pass reads them once (commits would expire the ORM rows)."""
 
-    Each assignment is Next's own conditional claim, so an agent pressing Next meanwhile
-    never shares a mention with the desk's pick; never above anyone's capacity.
+    id: int
+    number: str
+    capacity: int
+    profile: routing.Profile
+
+    def order(self, load: int) -> tuple[int, int, str]:
+        """Least loaded first, then by employee number."""
+        return load, len(self.number), self.number
+
+
+def assign_waiting() -> int:
+    """Hand each waiting mention, most urgent first, to the least-loaded online agent (or
+    trainee) with room who fits it; when nobody online fits it, to the least-loaded agent
+    with room (never a trainee). Returns how many were assigned.
+
+    A few queries whatever the desk's size: who is online, their profiles and their open
+    claims, then pages of waiting mentions that someone with room may take. Each assignment
+    is Next's conditional claim, which also re-checks the agent's capacity, so an agent
+    pressing Next meanwhile never shares a mention with the desk's pick and nobody goes above
+    capacity; a claim that fails just moves on. Each assignment is audited and committed.
     """
-    agents = _online_agents()
-    loads = routing.open_claims_by_employee()
-    ready = [
-        (loads.get(a.id, 0), len(a.number), a.number, a.id)
-        for a in agents
-        if loads.get(a.id, 0) < a.capacity
-    ]
-    heapq.heapify(ready)
-    by_id = {a.id: a for a in agents}
+    employees = _online_agents()
+    if not employees:
+        return 0
+    now = utcnow()
+    loads = routing.open_claims_by_employee(now)
+    profiles = routing.profiles(employees)
+    agents = [_Agent(e.id, e.number, e.capacity, profiles[e.id]) for e in employees]
+    room = {a.id: a for a in agents if loads.get(a.id, 0) < a.capacity}
+    everyone = list(profiles.values())
+    mode = routing.routing_mode()
+
+    built: dict[int, sa.ColumnElement[bool]] = {}  # by how many have room (it only shrinks)
+
+    def takeable() -> sa.ColumnElement[bool]:
+        """SQL: someone with room fits it, or nobody online fits it and an agent has room."""
+        if len(room) not in built:
+            with_room = [a.profile for a in room.values()]
+            clauses = [routing.anyone_fits(with_room)]
+            if any(not p.strict for p in with_room):
+                clauses.append(~routing.anyone_fits(everyone))
+            built.clear()
+            built[len(room)] = sa.or_(*clauses)
+        return built[len(room)]
+
     assigned = 0
-    while ready:
-        load, *order, employee_id = heapq.heappop(ready)
-        agent = by_id[employee_id]
-        try:
-            mention = routing.next_for(agent, by="auto")
-        except ServiceError as exc:  # at capacity through their own Next meanwhile
-            db.session.rollback()
-            logger.info("auto routing skipped %s: %s", agent.number, exc.code)
-            continue
-        if mention is None:
-            continue  # nothing waiting fits them: they leave the round
-        assigned += 1
-        if load + 1 < agent.capacity:
-            heapq.heappush(ready, (load + 1, *order, employee_id))
+    for mention in routing.waiting(now, takeable, batch=PAGE, with_tags=True):
+        if not room:
+            break
+        fitting = [a for a in agents if a.profile.admits(mention)]
+        if fitting:
+            pool = [a for a in fitting if a.id in room]
+        else:
+            pool = [a for a in room.values() if not a.profile.strict]
+        if not pool:
+            continue  # its fitting agents are full: it waits for them
+        agent = min(pool, key=lambda a: a.order(loads.get(a.id, 0)))
+        routing.lock_employee(agent.id)
+        if routing.claim_first([mention], agent.id, now, cap=agent.capacity) is None:
+            db.session.rollback()  # taken meanwhile, or the agent filled up by Next
+            loads[agent.id] = routing.open_claims_by_employee(utcnow()).get(agent.id, 0)
+        else:
+            routing.record_assignment(mention.id, mode=mode, to=agent.number)
+            db.session.commit()
+            assigned += 1
+            loads[agent.id] = loads.get(agent.id, 0) + 1
+        if loads[agent.id] >= agent.capacity:
+            room.pop(agent.id, None)
     return assigned
 
 

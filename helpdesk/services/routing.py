@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,8 +31,8 @@ from helpdesk.services.skills import tags_by_employee
 logger = logging.getLogger(__name__)
 
 MODE_KEY = "routing_mode"
-BATCH = 25  # candidates read per (escalated, priority) stream and round
-MAX_ROUNDS = 50  # rounds of "everything I read was taken meanwhile" before giving up
+BATCH = 25  # candidates read per (escalated, priority) stream and page
+_HELD = sa.alias(Mention.__table__, "held")  # the claimer's open claims, in the capped UPDATE
 
 
 def routing_mode() -> RoutingMode:
@@ -100,6 +102,39 @@ class Profile:
             return sa.and_(language_ok, mine)
         untagged = ~sa.exists().where(mention_tags.c.mention_id == Mention.id)
         return sa.and_(language_ok, sa.or_(untagged, mine))
+
+    def admits(self, mention: Waiting) -> bool:
+        """The same rule as `fits`, in Python, for a waiting mention already read."""
+        if mention.language is not None and mention.language not in self.languages:
+            return False
+        if mention.tag_ids & self.tag_ids:
+            return True
+        return not self.strict and not mention.tag_ids
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A claimable mention as routing reads it: Next's sort key, language and tags."""
+
+    key: tuple  # (not escalated, SLA due, customer's time, tweet id)
+    id: int
+    language: str | None
+    tag_ids: frozenset[int] = frozenset()
+
+
+def tags_of(mention_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """The tag ids on each of these mentions, in one query (untagged ones are left out)."""
+    ids = list(mention_ids)
+    found: dict[int, set[int]] = {}
+    if ids:
+        rows = db.session.execute(
+            sa.select(mention_tags.c.mention_id, mention_tags.c.tag_id).where(
+                mention_tags.c.mention_id.in_(ids)
+            )
+        )
+        for mention_id, tag_id in rows:
+            found.setdefault(mention_id, set()).add(tag_id)
+    return {mention_id: frozenset(tags) for mention_id, tags in found.items()}
 
 
 def profiles(employee_list: list[Employee]) -> dict[int, Profile]:
@@ -235,7 +270,7 @@ def next_for(employee: Employee, *, by: str = "routing") -> Mention | None:
     """
     if not employee.can(Role.TRAINEE) or not employee.active:
         raise Forbidden("Only employees on the desk take work.")
-    _lock_employee(employee)  # one Next at a time per employee: the capacity check holds
+    lock_employee(employee.id)  # one Next at a time per employee: the capacity check holds
     now = utcnow()
     holding = open_claims(employee, now)
     if holding >= employee.capacity:
@@ -246,37 +281,54 @@ def next_for(employee: Employee, *, by: str = "routing") -> Mention | None:
             capacity=employee.capacity,
         )
     routable = routable_for(employee)
+    taken = claim_first(waiting(now, lambda: routable), employee.id, now)
+    if taken is None:
+        return None
+    if by == "routing":
+        record_assignment(taken.id, mode=routing_mode(), by=employee)
+    else:
+        record_assignment(taken.id, mode=routing_mode(), to=employee.number)
+    db.session.commit()
+    return db.session.get(Mention, taken.id)
+
+
+def claim_first(
+    candidates: Iterable[Waiting], employee_id: int, now: datetime, *, cap: int | None = None
+) -> Waiting | None:
+    """Claim for the employee the first of `candidates` still free (in their order), or None.
+
+    `cap`: the UPDATE itself also checks the employee's open claims stay below it (the auto
+    pass, which does not count them under the employee's lock first as Next does).
+    """
     ttl = timedelta(seconds=current_app.config["HELPDESK"].claim_ttl_seconds)
-    for _ in range(MAX_ROUNDS):
-        candidates, exhausted = _candidates(routable, now)
-        if not candidates:
-            return None
-        for mention_id in candidates:
-            if _take(mention_id, employee, now, ttl):
-                handed = {"to": employee.number} if by != "routing" else {}
-                audit.record(
-                    "mention.assigned",
-                    "mention",
-                    mention_id,
-                    actor=employee if by == "routing" else None,
-                    by=by,
-                    mode=routing_mode().value,
-                    **handed,
-                )
-                db.session.commit()
-                return db.session.get(Mention, mention_id)
-        if exhausted:
-            return None
-        now = utcnow()
-    logger.warning("Next for %s found only mentions taken meanwhile", employee.number)
+    for candidate in candidates:
+        if _take(candidate.id, employee_id, now, ttl, cap=cap):
+            return candidate
     return None
 
 
-def _lock_employee(employee: Employee) -> None:
+def record_assignment(
+    mention_id: int, *, mode: RoutingMode, by: Employee | None = None, to: str | None = None
+) -> None:
+    """Audit one assignment: by the employee who pressed Next, or by the desk (auto) to an
+    employee's number."""
+    handed = {"to": to} if by is None else {}
+    audit.record(
+        "mention.assigned",
+        "mention",
+        mention_id,
+        actor=by,
+        by="routing" if by is not None else "auto",
+        mode=mode.value,
+        **handed,
+    )
+
+
+def lock_employee(employee_id: int) -> None:
     """PostgreSQL: lock the employee's row; SQLite's IMMEDIATE transaction already serializes."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
-            sa.select(Employee.id).where(Employee.id == employee.id).with_for_update()
+            sa.select(Employee.id).where(Employee.id == employee_id).with_for_update()
         )
 
 
@@ -287,48 +339,88 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def _candidates(routable: sa.ColumnElement[bool], now: datetime) -> tuple[list[int], bool]:
-    """Mention ids to try, most urgent first, and whether they are all that is left.
+def waiting(
+    now: datetime,
+    where: Callable[[], sa.ColumnElement[bool]],
+    *,
+    batch: int = BATCH,
+    with_tags: bool = False,
+) -> Iterator[Waiting]:
+    """Claimable mentions for which `where()` holds, most urgent first, read page by page
+    only as far as the caller iterates (`where` is asked again for each page).
 
     Within one (escalated, priority) stream the due time is the customer's time plus one SLA,
     so each stream is read in (created_at, tweet_id) order from the customers' index and the
     streams are merged here: no date arithmetic in SQL, the same on SQLite and PostgreSQL.
     """
-    keyed: list[tuple[tuple, int]] = []
-    cutoff: tuple | None = None
-    for escalated in (True, False):
-        for priority in Priority:
-            sla = timedelta(seconds=rule_cache.sla_seconds(priority))
-            rows = db.session.execute(
-                sa.select(Mention.id, Mention.created_at, Mention.tweet_id)
-                .where(
-                    _claimable(now),
-                    Mention.priority == priority,
-                    Mention.escalated_at.is_not(None)
-                    if escalated
-                    else Mention.escalated_at.is_(None),
-                    routable,
+    streams = [
+        _stream(now, where, escalated, priority, batch, with_tags)
+        for escalated in (True, False)
+        for priority in Priority
+    ]
+    return heapq.merge(*streams, key=lambda w: (w.key, w.id))
+
+
+def _stream(
+    now: datetime,
+    where: Callable[[], sa.ColumnElement[bool]],
+    escalated: bool,
+    priority: Priority,
+    batch: int,
+    with_tags: bool,
+) -> Iterator[Waiting]:
+    """One (escalated, priority) stream in the customers' order, `batch` rows a page."""
+    sla = timedelta(seconds=rule_cache.sla_seconds(priority))
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = sa.select(Mention.id, Mention.created_at, Mention.tweet_id, Mention.language).where(
+            _claimable(now),
+            Mention.priority == priority,
+            Mention.escalated_at.is_not(None) if escalated else Mention.escalated_at.is_(None),
+            where(),
+        )
+        if after is not None:
+            query = query.where(
+                sa.or_(
+                    Mention.created_at > after[0],
+                    sa.and_(Mention.created_at == after[0], Mention.tweet_id > after[1]),
                 )
-                .order_by(Mention.created_at, Mention.tweet_id)
-                .limit(BATCH)
-            ).all()
-            for mention_id, created_at, tweet_id in rows:
-                keyed.append(((not escalated, created_at + sla, created_at, tweet_id), mention_id))
-            if len(rows) == BATCH:  # more of this stream wait beyond its last row
-                last = keyed[-1][0]
-                cutoff = last if cutoff is None or last < cutoff else cutoff
-    keyed.sort()
-    if cutoff is None:
-        return [mention_id for _, mention_id in keyed], True
-    return [mention_id for key, mention_id in keyed if key <= cutoff], False
+            )
+        rows = db.session.execute(
+            query.order_by(Mention.created_at, Mention.tweet_id).limit(batch)
+        ).all()
+        tags = tags_of(row.id for row in rows) if with_tags and rows else {}
+        for mention_id, created_at, tweet_id, language in rows:
+            key = (not escalated, created_at + sla, created_at, tweet_id)
+            yield Waiting(key, mention_id, language, tags.get(mention_id, frozenset()))
+        if len(rows) < batch:
+            return
+        after = rows[-1].created_at, rows[-1].tweet_id
 
 
-def _take(mention_id: int, employee: Employee, now: datetime, ttl: timedelta) -> bool:
-    """The claim's conditional UPDATE: one row when the mention is still open and free."""
+def _take(
+    mention_id: int, employee_id: int, now: datetime, ttl: timedelta, *, cap: int | None
+) -> bool:
+    """The claim's conditional UPDATE: one row when the mention is still open and free (and,
+    given a `cap`, the employee still holds fewer claims)."""
+    conditions = [Mention.id == mention_id, _claimable(now)]
+    if cap is not None:
+        held = _HELD
+        holding = (
+            sa.select(sa.func.count())
+            .select_from(held)
+            .where(
+                held.c.status == MentionStatus.OPEN,
+                held.c.claimed_by_id == employee_id,
+                held.c.claim_expires_at > now,
+            )
+            .scalar_subquery()
+        )
+        conditions.append(holding < cap)
     result = db.session.execute(
         sa.update(Mention)
-        .where(Mention.id == mention_id, _claimable(now))
-        .values(claimed_by_id=employee.id, claim_expires_at=now + ttl)
+        .where(*conditions)
+        .values(claimed_by_id=employee_id, claim_expires_at=now + ttl)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
