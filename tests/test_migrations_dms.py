@@ -1,4 +1,4 @@
-"""Migration 0015_dms goes down to 0018_terms (its parent) and up again, keeping its rows."""
+"""Migrations 0015_dms (down to 0018_terms, its parent, and up again) and 0019_dmrest."""
 
 from __future__ import annotations
 
@@ -25,3 +25,17 @@ def test_dm_migration_downgrades_and_upgrades_again(app):
     )
     assert {"channel", "x_dm_event_id"} <= _columns("replies")
     assert {"dm_cursor", "last_dm_ingest_at"} <= _columns("brand_accounts")
+
+
+def _indexes(table: str) -> set[str]:
+    return {i["name"] for i in sa.inspect(db.engine).get_indexes(table)}
+
+
+def test_dmrest_migration_indexes_the_link_from_a_dm_to_its_mention(app):
+    """0019_dmrest adds ix_mentions_dm_of_mention_id; down drops it, up brings it back."""
+    db.session.remove()
+    assert "ix_mentions_dm_of_mention_id" in _indexes("mentions")
+    downgrade(revision="0015_dms")
+    assert "ix_mentions_dm_of_mention_id" not in _indexes("mentions")
+    upgrade()
+    assert "ix_mentions_dm_of_mention_id" in _indexes("mentions")

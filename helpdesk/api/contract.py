@@ -359,6 +359,14 @@ SCHEMAS["Costs"] = closed(
         ),
     }
 )
+SCHEMAS["Price"] = closed(
+    {
+        "kind": {"enum": COST_KINDS},
+        "usd": {"type": "number", "minimum": 0},
+        "source": STRING,
+        "updated_at": TIME,
+    }
+)
 SCHEMAS["Skills"] = closed(
     {
         "number": NUMBER_OF_EMPLOYEE,
@@ -531,6 +539,27 @@ OPERATIONS: dict[tuple[str, str], Schema] = {
             query("period", {"enum": ["today", "7d", "custom"]}, "a named period of the desk"),
         ],
         "ok": answer(200, "Costs"),
+        "errors": [400],
+    },
+    ("get", "/costs/prices"): {
+        "ok": answer(
+            200,
+            closed(
+                {
+                    "prices": {"type": "array", "items": ref("Price")},
+                    "post_read_cap": nullable(_COUNT),
+                }
+            ),
+        ),
+    },
+    ("put", "/costs/prices/{kind}"): {
+        "body": body({"price": {"anyOf": [{"type": "number", "minimum": 0}, STRING]}}, ["price"]),
+        "ok": answer(200, "Price"),
+        "errors": [400, 404],
+    },
+    ("put", "/costs/post-read-cap"): {
+        "body": body({"cap": {"anyOf": [_COUNT, STRING]}}, ["cap"]),
+        "ok": answer(200, closed({"post_read_cap": _COUNT})),
         "errors": [400],
     },
     ("get", "/canned-replies"): {

@@ -1,14 +1,15 @@
-"""API for the desk as a whole: health, coverage, what X costs and the canned replies."""
+"""API for the desk as a whole: health, coverage, what X costs (and its prices), canned replies."""
 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from helpdesk.api import bp
-from helpdesk.api.auth import token_required
-from helpdesk.api.serializers import canned_json, coverage_json
-from helpdesk.models import Role
+from helpdesk.api.auth import json_body, token_required
+from helpdesk.api.serializers import canned_json, coverage_json, iso
+from helpdesk.models import Role, XPrice
 from helpdesk.services import canned, costs, coverage, health, periods
 
 
@@ -36,6 +37,43 @@ def get_costs() -> ResponseReturnValue:
     tz = current_app.config["HELPDESK"].timezone
     period = periods.from_query(periods.COSTS_API, request.args, tz)
     return jsonify(coverage_json(costs.costs(period.start, period.end, tz)))
+
+
+@bp.get("/costs/prices")
+@token_required(Role.SUPERVISOR)
+def get_prices() -> ResponseReturnValue:
+    """X's prices as the desk keeps them, per kind of call, and the monthly post-read cap."""
+    return jsonify(
+        {
+            "prices": [_price_json(p) for p in costs.list_prices()],
+            "post_read_cap": costs.post_read_cap(),
+        }
+    )
+
+
+@bp.put("/costs/prices/<kind>")
+@token_required(Role.SUPERVISOR)
+def set_price(kind: str) -> ResponseReturnValue:
+    """Change one kind's price {"price": dollars} (supervisors); audited as on the costs page."""
+    price = json_body().get("price")
+    return jsonify(_price_json(costs.set_price(kind, price, actor=current_user, parameter="price")))
+
+
+@bp.put("/costs/post-read-cap")
+@token_required(Role.SUPERVISOR)
+def set_post_read_cap() -> ResponseReturnValue:
+    """Change X's monthly post-read cap {"cap": n} (supervisors); audited as on the costs page."""
+    cap = costs.set_post_read_cap(json_body().get("cap"), actor=current_user)
+    return jsonify({"post_read_cap": cap})
+
+
+def _price_json(row: XPrice) -> dict[str, object]:
+    return {
+        "kind": row.kind,
+        "usd": float(row.usd),
+        "source": row.source,
+        "updated_at": iso(row.updated_at),
+    }
 
 
 @bp.get("/canned-replies")

@@ -37,6 +37,8 @@ Control routes (? marks an optional field):
                                   ("" for an attachment only), "name"?,
                                   "event_type"? (ParticipantsJoin|Leave),
                                   "author_unavailable"?} -> 201 {"id"}
+  POST   /_sandbox/dms/from-brand {"username", "text"}: the brand DMs a
+                                  customer from another client -> 201 {"id"}
   GET    /_sandbox/dms            ?with=USERNAME: that DM conversation, oldest
                                   first: id, sender (brand|username), text
   POST   /_sandbox/users/<username>

@@ -63,7 +63,7 @@ class Mention(db.Model):
     # A public mention moved to DM: when the invitation was accepted by the desk.
     moved_to_dm_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A DM that continues a public mention moved to DM: that mention.
-    dm_of_mention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mentions.id"))
+    dm_of_mention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mentions.id"), index=True)
     brand_account_id: Mapped[int] = mapped_column(sa.ForeignKey("brand_accounts.id"))
     author_x_id: Mapped[int] = mapped_column(sa.ForeignKey("x_users.x_user_id"))
     conversation_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)

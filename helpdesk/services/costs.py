@@ -169,8 +169,16 @@ def prices() -> dict[str, Decimal | None]:
     return {kind: rows.get(kind) for kind in PRICED_KINDS}
 
 
-def parse_price(raw: object) -> Decimal:
+def parse_price(raw: object, parameter: str = "usd") -> Decimal:
     """A price people typed or sent: a number of dollars, 0 or more, at most 6 decimals."""
+    try:
+        return _parse_price(raw)
+    except InvalidInput as exc:
+        exc.extra["parameter"] = parameter  # the form's field or the API body's key
+        raise
+
+
+def _parse_price(raw: object) -> Decimal:
     if isinstance(raw, bool) or raw is None:
         raise _bad_price()
     if isinstance(raw, int | float):
@@ -200,13 +208,13 @@ def _bad_price() -> InvalidInput:
     )
 
 
-def set_price(kind: str, raw: object, *, actor: Employee) -> XPrice:
+def set_price(kind: str, raw: object, *, actor: Employee, parameter: str = "usd") -> XPrice:
     """Change one kind's price (supervisors); audited with the price before and after."""
     if not actor.can(Role.SUPERVISOR):
         raise Forbidden("Only supervisors change prices.")
     if kind not in PRICED_KINDS:
         raise NotFound(f"No price for {kind!r}.", code="not_found")
-    usd = parse_price(raw)
+    usd = parse_price(raw, parameter)
     row = db.session.get(XPrice, kind)
     before = str(row.usd) if row is not None else None
     if row is None:

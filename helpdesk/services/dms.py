@@ -8,7 +8,8 @@ item of kind `dm`; the cursor moves only after every page is committed.
 What X may send and what it means here (never a failed run):
 - `ParticipantsJoin` / `ParticipantsLeave`, or an event_type X adds later: not a message,
   skipped (logged once per run).
-- A DM from the brand itself: our own answer (or one sent on X directly), not a question.
+- A DM from the brand itself: our own answer (or one sent on X directly), not a question. One
+  this desk did not send answers the customer's open DM items before it: `answered_elsewhere`.
 - A message without text (an attachment only): kept, with empty text, to be answered.
 - A sender X leaves out of `includes` (suspended, deleted): kept, the author stored unnamed
   and filled in later by the authors pass, as for mentions.
@@ -40,6 +41,7 @@ from helpdesk.services.mentions import get_mention
 from helpdesk.services.priority import priority_for
 from helpdesk.services.replies import create_reply
 from helpdesk.services.rule_cache import current_priority_rules
+from helpdesk.services.settlement import Settled, settle_escalations
 from helpdesk.x.errors import XRateLimited, XRejected
 from helpdesk.x.models import DmPage, XDmEvent
 
@@ -64,6 +66,7 @@ class DmIngestSummary:
     inserted: int = 0
     skipped: int = 0
     linked: int = 0
+    answered_elsewhere: int = 0
     retry_at: str | None = None
     skipped_run: str | None = None
 
@@ -129,6 +132,66 @@ def _customer_message(event: XDmEvent, brand_x_id: int) -> bool:
         logger.warning("DM event %s has no sender_id: skipped", event.id)
         return False
     return event.sender_id != brand_x_id
+
+
+def brand_messages(page: DmPage, brand_x_id: int, cursor: int | None) -> dict[int, str]:
+    """The brand's own messages on a page newer than `cursor`: event id -> conversation id."""
+    return {
+        event.id: event.dm_conversation_id
+        for event in page.events
+        if event.event_type == "MessageCreate"
+        and event.sender_id == brand_x_id
+        and event.dm_conversation_id
+        and (cursor is None or event.id > cursor)
+    }
+
+
+def mark_dms_answered_elsewhere(sent: dict[int, str]) -> int:
+    """Open DM items answered by a brand DM this desk did not send (X's app, another tool)
+    become `answered_elsewhere`, audited with that DM's event id; not committed here."""
+    if not sent:
+        return 0
+    ours = set(
+        db.session.scalars(
+            sa.select(Reply.x_dm_event_id).where(Reply.x_dm_event_id.in_(list(sent)))
+        )
+    )
+    latest: dict[str, int] = {}
+    for event_id, conversation in sent.items():
+        if event_id not in ours:
+            latest[conversation] = max(event_id, latest.get(conversation, 0))
+    changed: list[int] = []
+    now = utcnow()
+    for conversation, event_id in sorted(latest.items()):
+        rows = (
+            db.session.execute(
+                sa.update(Mention)
+                .where(
+                    Mention.kind == MentionKind.DM,
+                    Mention.dm_conversation_id == conversation,
+                    Mention.status == MentionStatus.OPEN,
+                    Mention.tweet_id < event_id,  # only what the customer wrote before it
+                )
+                .values(
+                    status=MentionStatus.ANSWERED_ELSEWHERE,
+                    closed_at=now,
+                    claimed_by_id=None,
+                    claim_expires_at=None,
+                )
+                .returning(Mention.id)
+                .execution_options(synchronize_session=False)
+            )
+            .scalars()
+            .all()
+        )
+        for mention_id in rows:
+            audit.record(
+                "mention.answered_elsewhere", "mention", mention_id, brand_dm_event_id=str(event_id)
+            )
+        changed.extend(rows)
+    if changed:
+        settle_escalations(changed, Settled.ANSWERED_ELSEWHERE)
+    return len(changed)
 
 
 def link_moved_mentions(dm_ids: list[int]) -> int:
@@ -198,6 +261,7 @@ def _poll(account_id: int, brand_x_id: int, cursor: int | None) -> DmIngestSumma
     newest = max(int(resume.get("newest") or 0), cursor or 0) or None
     token: str | None = resume.get("token")
     reached = False
+    from_brand: dict[int, str] = {}  # over the whole walk: the answer may come a page first
     db.session.rollback()  # no transaction held across the network calls
     try:
         while summary.pages < MAX_PAGES:
@@ -225,6 +289,10 @@ def _poll(account_id: int, brand_x_id: int, cursor: int | None) -> DmIngestSumma
                     )
                 )
                 summary.linked += link_moved_mentions(new_ids)
+                db.session.commit()
+            from_brand |= brand_messages(page, brand_x_id, cursor)
+            if from_brand:
+                summary.answered_elsewhere += mark_dms_answered_elsewhere(from_brand)
                 db.session.commit()
             if page.partial_errors:
                 logger.info("DM page had partial errors: %s", "; ".join(page.partial_errors))

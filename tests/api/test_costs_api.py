@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from helpdesk.extensions import db
+from helpdesk.models import AuditEvent
 from helpdesk.services import ingest
 from tests.support.costs import seed_prices
 
@@ -73,3 +76,73 @@ def test_a_bad_period_gives_its_code(priced, api_as, params, code, parameter):
 def test_agents_do_not_see_costs(priced, api_as):
     """Costs are for supervisors: an agent's token gets 403."""
     assert api_as("0427").get("/costs").status_code == 403
+
+
+def _put(api, path: str, body: object):
+    return api.client.put(
+        f"/api/v1{path}", json=body, headers={"Authorization": f"Bearer {api.token}"}
+    )
+
+
+def test_prices_are_listed_and_changed_through_the_api_and_audited(priced, api_as):
+    """GET lists every priced kind and the cap; PUT changes a price and the cap, each audited
+    with before and after, and the costs figures use the new price."""
+    supervisor = api_as("0002", role="supervisor")
+    body = supervisor.get("/costs/prices").get_json()
+    assert {p["kind"] for p in body["prices"]} >= {"reply", "post_with_link", "dm", "owned_read"}
+    assert body["post_read_cap"] == 3_000_000
+    answer = _put(supervisor, "/costs/prices/reply", {"price": "0.02"})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["kind"] == "reply" and answer.get_json()["usd"] == 0.02
+    assert _put(supervisor, "/costs/prices/dm", {"price": 0}).get_json()["usd"] == 0
+    answer = _put(supervisor, "/costs/post-read-cap", {"cap": 2_000_000})
+    assert answer.get_json() == {"post_read_cap": 2_000_000}
+    listed = {p["kind"]: p["usd"] for p in supervisor.get("/costs/prices").get_json()["prices"]}
+    assert listed["reply"] == 0.02 and listed["dm"] == 0
+    assert supervisor.get("/costs/prices").get_json()["post_read_cap"] == 2_000_000
+    costs_now = {k["kind"]: k for k in supervisor.get("/costs").get_json()["by_kind"]}
+    assert costs_now["reply"]["unit_usd"] == 0.02
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action.in_(["x_price.changed", "x_price.cap_changed"])
+        )
+    ).all()
+    assert sorted(e.action for e in events) == [
+        "x_price.cap_changed",
+        "x_price.changed",
+        "x_price.changed",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        ("/costs/prices/reply", {"price": "-0.5"}, 400, "negative_price"),
+        ("/costs/prices/reply", {"price": -1}, 400, "negative_price"),
+        ("/costs/prices/reply", {"price": "cheap"}, 400, "invalid_price"),
+        ("/costs/prices/reply", {"price": None}, 400, "invalid_price"),
+        ("/costs/prices/reply", {"price": 0.0000001}, 400, "invalid_price"),
+        ("/costs/prices/reply", {}, 400, "invalid_price"),
+        ("/costs/prices/lunch", {"price": "1"}, 404, "not_found"),
+        ("/costs/post-read-cap", {"cap": -3}, 400, "invalid_cap"),
+        ("/costs/post-read-cap", {"cap": "lots"}, 400, "invalid_cap"),
+        ("/costs/post-read-cap", {"cap": True}, 400, "invalid_cap"),
+    ],
+)
+def test_bad_prices_and_caps_are_refused_with_a_code(priced, api_as, path, body, status, code):
+    """A negative, malformed or missing price, an unknown kind or a bad cap is refused with its
+    code and changes nothing."""
+    supervisor = api_as("0002", role="supervisor")
+    before = supervisor.get("/costs/prices").get_json()
+    answer = _put(supervisor, path, body)
+    assert answer.status_code == status, answer.get_json()
+    assert answer.get_json()["error"]["code"] == code
+    assert supervisor.get("/costs/prices").get_json() == before
+
+
+def test_agents_do_not_change_prices(priced, api_as):
+    """Prices are for supervisors: an agent's token gets 403 on reading and changing them."""
+    agent = api_as("0427")
+    assert agent.get("/costs/prices").status_code == 403
+    assert _put(agent, "/costs/prices/reply", {"price": "0"}).status_code == 403
+    assert _put(agent, "/costs/post-read-cap", {"cap": 1}).status_code == 403

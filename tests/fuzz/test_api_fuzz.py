@@ -82,6 +82,7 @@ def _known(desk: SeededDesk) -> dict[str, list[object]]:
         "rule_id": sorted({*desk.guideline_rule_ids, *desk.priority_rule_ids}),
         "token_id": [desk.token_id],
         "number": [desk.supervisor, desk.agent, desk.trainee],
+        "kind": ["reply", "post_with_link", "dm"],
     }
 
 

@@ -7,9 +7,11 @@ import json
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import BrandAccount, Mention, MentionKind, XUser
+from helpdesk.models import AuditEvent, BrandAccount, Mention, MentionKind, MentionStatus, XUser
+from helpdesk.services import replies
 from helpdesk.services.dms import MAX_PAGES, ingest_dms
 from helpdesk.services.ingest import ingest_mentions
+from tests.support.app import run_jobs
 
 
 def dm_items() -> list[Mention]:
@@ -161,3 +163,44 @@ def test_a_rate_limit_mid_walk_resumes_where_it_stopped(app, x):
     assert (resumed.pages, resumed.inserted) == (1, 50)
     assert db.session.scalar(sa.select(BrandAccount.dm_cursor)) == x.state.dm_ids[-1]
     assert len(dm_items()) == 150
+
+
+def test_a_brand_dm_sent_elsewhere_answers_the_open_dms_before_it(app, x, make_employee):
+    """A DM the brand sent from another client answers that customer's open DM items written
+    before it (answered_elsewhere, audited with its event id); a later DM, another customer's
+    DM and an item the desk answered itself are left as they were."""
+    agent = make_employee("0427")
+    first = x.dm("荷物が届きません", username="hanako_t")
+    x.dm("where is my parcel?", username="bob_smith", name="Bob")
+    ingest_dms()
+    answered = db.session.scalar(sa.select(Mention).where(Mention.tweet_id == int(first)))
+    replies.create_reply(answered.id, agent, "確認いたします。")
+    run_jobs(app)  # the desk's own DM: not an answer from elsewhere
+    second = x.dm("追伸: 注文番号は ORD-1 です", username="hanako_t")
+    assert ingest_dms().answered_elsewhere == 0
+    response = x.post("/_sandbox/dms/from-brand", {"username": "hanako_t", "text": "お調べします"})
+    assert response.status_code == 201, response.text
+    later = x.dm("ありがとう", username="hanako_t")
+    summary = ingest_dms()
+    assert (summary.outcome, summary.answered_elsewhere) == ("ok", 1)
+    status = dict(db.session.execute(sa.select(Mention.tweet_id, Mention.status)).all())
+    assert status[int(first)] == MentionStatus.ANSWERED
+    assert status[int(second)] == MentionStatus.ANSWERED_ELSEWHERE
+    assert status[int(later)] == MentionStatus.OPEN
+    assert sorted(status.values()).count(MentionStatus.OPEN) == 2  # bob's and the later one
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "mention.answered_elsewhere")
+    )
+    assert event is not None and response.json()["id"] in event.details
+    assert ingest_dms().answered_elsewhere == 0
+
+
+def test_the_sandbox_refuses_a_brand_dm_to_nobody(app, x):
+    """POST /_sandbox/dms/from-brand needs a known customer and some text: 400 otherwise."""
+    assert (
+        x.post("/_sandbox/dms/from-brand", {"username": "nobody", "text": "hi"}).status_code == 400
+    )
+    x.dm("hello", username="hanako_t")
+    assert (
+        x.post("/_sandbox/dms/from-brand", {"username": "hanako_t", "text": " "}).status_code == 400
+    )

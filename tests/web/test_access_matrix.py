@@ -338,6 +338,13 @@ POLICIES: dict[str, Policy] = {
         Role.SUPERVISOR, WEB, lambda w, me: call(data={"cap": "3000000"})
     ),
     "api.get_costs": Policy(Role.SUPERVISOR, API),
+    "api.get_prices": Policy(Role.SUPERVISOR, API),
+    "api.set_price": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(kind="reply", data={"price": "0.01"})
+    ),
+    "api.set_post_read_cap": Policy(
+        Role.SUPERVISOR, API, lambda w, me: call(data={"cap": 3000000})
+    ),
     # -- listening (issue 10) --
     "supervise.listening_page": Policy(Role.SUPERVISOR, WEB),
     "supervise.listening_csv": Policy(Role.SUPERVISOR, WEB, lambda w, me: call(name="volume")),

@@ -304,3 +304,20 @@ def test_a_customer_invited_to_dm_often_writes_back():
     rng = random.Random(1)
     senders = {state.add_random_dm(rng).sender_id for _ in range(10)}
     assert state.users_by_name["invited"].id in senders
+
+
+def test_a_brand_dm_from_another_client_is_in_the_conversation(sandbox, raw):
+    """POST /_sandbox/dms/from-brand adds a MessageCreate from the brand to that customer's
+    conversation, as X's own app would; the brand itself or an unknown customer is a 400."""
+    sandbox.dm("to brand", username="alice")
+    made = sandbox.post("/_sandbox/dms/from-brand", {"username": "alice", "text": "from X's app"})
+    assert made.status_code == 201
+    events = raw.get_direct_message_events(**CLIENT_FIELDS).json()["data"]
+    assert events[0]["id"] == made.json()["id"] and events[0]["text"] == "from X's app"
+    assert events[0]["sender_id"] == str(sandbox.state.brand.id)
+    assert [(e["sender"], e["text"]) for e in sandbox.conversation("alice")] == [
+        ("alice", "to brand"),
+        ("brand", "from X's app"),
+    ]
+    for body in ({"username": "acme_help", "text": "x"}, {"username": "nobody", "text": "x"}):
+        assert sandbox.post("/_sandbox/dms/from-brand", body).status_code == 400

@@ -669,6 +669,18 @@ def add_dm() -> Response:
     return json_response({"id": str(event.id)}, 201)
 
 
+@control.post("/dms/from-brand")
+def add_brand_dm() -> Response:
+    """The brand DMs a customer from another client (not this desk): 201 {"id"}."""
+    payload = _payload()
+    username = _string(payload, "username", required=True, limit=15)
+    text = _string(payload, "text", required=True, limit=DM_MAX_CHARS)
+    if not text.strip():
+        raise SandboxError("text must not be empty")
+    event = get_state().add_brand_dm_elsewhere(username, text)
+    return json_response({"id": str(event.id)}, 201)
+
+
 @control.get("/dms")
 def list_dms() -> Response:
     """The brand's conversation with ?with=USERNAME as X holds it, oldest first."""

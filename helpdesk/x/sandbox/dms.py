@@ -120,6 +120,18 @@ class DirectMessages:
                 DmEvent(self._next_id(), event_type, conv, None, None, (customer.id,))
             )
 
+    def add_brand_dm_elsewhere(self, username: str, text: str) -> DmEvent:
+        """The brand DMs a customer from another client (X's own app): the event only, none of
+        this app's send limits; SandboxError when the brand and the customer never talked."""
+        with self.lock:
+            customer = self.users_by_name.get(username.lower())  # type: ignore[attr-defined]
+            if customer is None or customer.id == self.brand.id:
+                raise SandboxError(f"no customer @{username}")
+            conv = conversation_id(self.brand.id, customer.id)
+            return self._add_dm(
+                DmEvent(self._next_id(), "MessageCreate", conv, self.brand.id, text)
+            )
+
     def set_accepts_dms(self, username: str, accepts: bool) -> User:
         """Whether the customer accepts DMs from the brand (False: sends get 403)."""
         with self.lock:
