@@ -108,7 +108,14 @@ class Desk:
     def gunicorn(self, web_workers: int) -> tuple[Service, str]:
         """A real gunicorn serving the app with `web_workers` processes, and its URL."""
         port = free_port()
-        argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+        ]
         argv += ["--workers", str(web_workers), "--threads", "4", "--timeout", "60"]
         argv += ["--error-logfile", "-", "--pythonpath", str(ROOT), "wsgi:app"]
         env = {**os.environ, **self.environ, "PYTHONUNBUFFERED": "1"}

@@ -191,7 +191,7 @@ def free_port() -> int:
 
 def start_gunicorn(environ: dict[str, str], workers: int, port: int, log: Path) -> subprocess.Popen:
     """gunicorn with `workers` sync workers on loopback; returns once it answers."""
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
     argv += ["--workers", str(workers), "--timeout", "120", "--no-control-socket"]
     argv += ["--pythonpath", str(ROOT), "wsgi:app"]
     env = {**os.environ, **environ}

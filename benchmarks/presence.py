@@ -251,7 +251,7 @@ def start_web(desk: Desk, mode: str) -> tuple[Service, str]:
     port = free_port()
     threads = "4" if mode == "poll" else "250"  # sse: a thread per stream, either worker
     target = "wsgi:app" if mode == "poll" else "benchmarks.presence_sse:app"
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
     argv += ["--workers", "2", "--threads", threads, "--timeout", "120"]
     argv += ["--error-logfile", "-", "--pythonpath", str(ROOT), target]
     env = {**os.environ, **desk.environ, "PYTHONUNBUFFERED": "1"}

@@ -165,6 +165,7 @@ class Cluster:
         self.url = f"http://127.0.0.1:{self.port}"
         python = sys.executable
         gunicorn = [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}"]
+        gunicorn.append("--no-control-socket")  # gunicorn 25+: else one socket per user, shared
         gunicorn += ["--workers", "2", "--threads", "4", "--graceful-timeout", "2"]
         gunicorn += ["--timeout", "30", "--error-logfile", "-", "--no-control-socket"]
         gunicorn += ["--pythonpath", str(ROOT), "wsgi:app"]

@@ -25,7 +25,9 @@ def gunicorn(app, environ: dict[str, str], tmp_path: Path) -> Iterator[tuple[str
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "3"]
     argv += ["--max-requests", "1", "--max-requests-jitter", "0", "--pythonpath", str(ROOT)]
     argv += ["--error-logfile", str(tmp_path / "gunicorn.log"), "--log-level", "info"]
-    argv += ["wsgi:app"]
+    # No control socket: gunicorn 25+ opens one per user in $HOME, which a second gunicorn
+    # (another test process, CI's other pass) would share.
+    argv += ["--no-control-socket", "wsgi:app"]
     env = {**os.environ, **environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(argv, env=env, cwd=ROOT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -43,7 +45,7 @@ def gunicorn(app, environ: dict[str, str], tmp_path: Path) -> Iterator[tuple[str
 
 
 def _wait_until_serving(url: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # three workers importing the app on a loaded machine
     while time.monotonic() < deadline:
         try:
             requests.get(f"{url}/auth/login", timeout=10)
