@@ -45,4 +45,5 @@ def test_a_note_joins_the_conversation_and_notifies_the_colleague_it_names(
     with boss.expect_navigation():
         boss.get_by_role("link", name="0427 のメモ").click()
     expect(boss.get_by_test_id("note")).to_contain_text("保証期間を過ぎています")
-    assert page.errors == [] and boss.errors == []
+    # The refused empty note's page is a 422, which Chromium logs as a failed load.
+    assert [e for e in page.errors if "422" not in e] == [] and boss.errors == []
