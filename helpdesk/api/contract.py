@@ -376,6 +376,16 @@ SCHEMAS["Skills"] = closed(
     }
 )
 SCHEMAS["Tag"] = closed({"id": ID, "name": STRING})
+SCHEMAS["Note"] = closed(
+    {
+        "id": ID,
+        "mention_id": ID,
+        "about": {"enum": ["mention", "customer"]},
+        "author": NUMBER_OF_EMPLOYEE,
+        "text": STRING,
+        "created_at": TIME,
+    }
+)
 SCHEMAS["Routing"] = closed(
     {
         "mode": {"enum": ["pull", "next", "auto"]},
@@ -493,6 +503,20 @@ OPERATIONS: dict[tuple[str, str], Schema] = {
         "body": body({"reason": TEXT}),
         "ok": answer(201, closed({"escalation": ref("Escalation")})),
         "errors": [400, 404, 409],
+    },
+    ("get", "/mentions/{mention_id}/notes"): {
+        "ok": answer(200, items_of(ref("Note"))),
+        "errors": [404],
+    },
+    ("post", "/mentions/{mention_id}/notes"): {
+        # Staff only, never posted: 422 note_empty or note_too_long (over 2,000 characters),
+        # 400 invalid_text for control or invisible characters.
+        "body": body(
+            {"text": TEXT, "about": {"enum": ["mention", "customer"]}},
+            ["text"],
+        ),
+        "ok": answer(201, closed({"note": ref("Note")})),
+        "errors": [400, 404, 422],
     },
     ("post", "/replies/preview"): {
         "body": body({"text": TEXT, "mention_id": nullable(ID)}, ["text"]),

@@ -1,4 +1,4 @@
-"""API for mentions: list, read, claim, release, reply, dismiss and escalate."""
+"""API for mentions: list, read, claim, release, reply, dismiss, escalate and internal notes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from helpdesk.api import bp
 from helpdesk.api.auth import int_arg, json_body, token_required
-from helpdesk.api.serializers import escalation_json, mention_json, reply_json
-from helpdesk.services import dms, escalation, inbox, mentions, replies
+from helpdesk.api.serializers import escalation_json, mention_json, note_json, reply_json
+from helpdesk.services import dms, escalation, inbox, mentions, notes, replies
 from helpdesk.web.errors import ApiError
 
 
@@ -97,3 +97,19 @@ def move_to_dm(mention_id: int) -> ResponseReturnValue:
         raise ApiError(400, "invalid_request", "confirm_warnings must be true or false.")
     reply = dms.move_to_dm(mention_id, current_user, body.get("text"), confirm_warnings=confirm)
     return jsonify({"reply": reply_json(reply)}), 202
+
+
+@bp.get("/mentions/<id:mention_id>/notes")
+@token_required()
+def list_notes(mention_id: int) -> ResponseReturnValue:
+    """The internal notes on a mention and on its customer, oldest first."""
+    return jsonify({"items": [note_json(n) for n in notes.notes_for_mention(mention_id)]})
+
+
+@bp.post("/mentions/<id:mention_id>/notes")
+@token_required()
+def create_note(mention_id: int) -> ResponseReturnValue:
+    """Keep a staff-only note (201): never posted; `@0427` notifies that colleague."""
+    body = json_body()
+    note = notes.add_note(mention_id, current_user, body.get("text"), body.get("about"))
+    return jsonify({"note": note_json(note)}), 201

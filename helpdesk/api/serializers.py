@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from helpdesk.models import ApiToken, CannedReply, Employee, Escalation, Mention, Reply
+from helpdesk.models import ApiToken, CannedReply, Employee, Escalation, Mention, Note, Reply
 from helpdesk.models.types import iso_utc, utcnow
 from helpdesk.services.escalation import due_at
 
@@ -61,6 +61,18 @@ def reply_json(reply: Reply, now: datetime | None = None) -> dict[str, object]:
         "held_reason": reply.held_for(now),
         "channel": reply.channel.value,
         "x_dm_event_id": str(reply.x_dm_event_id) if reply.x_dm_event_id else None,
+    }
+
+
+def note_json(note: Note) -> dict[str, object]:
+    """An internal note as the API shows it (staff only: never posted)."""
+    return {
+        "id": note.id,
+        "mention_id": note.mention_id,
+        "about": "customer" if note.customer_x_id is not None else "mention",
+        "author": note.author.number,
+        "text": note.text,
+        "created_at": iso(note.created_at),
     }
 
 

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from helpdesk.models import MAX_NOTE
 from helpdesk.services.guidelines import DM_MAX_CHARS
 from helpdesk.services.mentions import MAX_REASON
 from helpdesk.services.replies import MAX_INPUT_CHARS
@@ -57,3 +58,17 @@ class DismissForm(FlaskForm):
         ],
         render_kw={"maxlength": MAX_REASON},
     )
+
+
+class NoteForm(FlaskForm):
+    """An internal note: staff only, never posted; the service checks the text."""
+
+    text = TextAreaField(
+        _l("Internal note"),
+        # Far above the limit the form refuses; up to twice it, the service says the limit.
+        validators=[
+            Length(max=2 * MAX_NOTE, message=_l("A note can be at most 2,000 characters."))
+        ],
+        render_kw={"rows": 3, "maxlength": MAX_NOTE},
+    )
+    about_customer = BooleanField(_l("About the customer (shown on all their mentions)"))

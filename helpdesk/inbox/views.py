@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.inbox import bp
-from helpdesk.inbox.forms import DismissForm, DmReplyForm, MoveToDmForm, ReplyForm
+from helpdesk.inbox.forms import DismissForm, DmReplyForm, MoveToDmForm, NoteForm, ReplyForm
 from helpdesk.models import LIVE_REPLY_STATUSES, MentionKind, MentionStatus, Role
 from helpdesk.models.types import utcnow
-from helpdesk.services import canned, dms, escalation, inbox, mentions, replies
+from helpdesk.services import canned, dms, escalation, inbox, mentions, notes, replies
 from helpdesk.services.errors import InvalidInput, NotFound, ServiceError, http_status
 from helpdesk.web.access import role_required
 from helpdesk.web.refusals import explain
@@ -124,7 +124,7 @@ def live() -> ResponseReturnValue:
 @role_required(Role.TRAINEE)
 def mention(mention_id: int) -> ResponseReturnValue:
     """A mention with its conversation, the claim, the composer and the replies' state."""
-    return _mention_page(mention_id)
+    return render_mention_page(mention_id)
 
 
 @bp.post("/mentions/<id:mention_id>/claim")
@@ -156,7 +156,7 @@ def reply(mention_id: int) -> ResponseReturnValue:
     """Send a reply through the guideline check into the outbox (a DM item's as a DM)."""
     form = DmReplyForm() if _is_dm(mention_id) else ReplyForm()
     if not form.validate_on_submit():
-        return _mention_page(mention_id, status=400, reply_form=form)
+        return render_mention_page(mention_id, status=400, reply_form=form)
     try:
         created = replies.create_reply(
             mention_id,
@@ -179,7 +179,7 @@ def move_to_dm(mention_id: int) -> ResponseReturnValue:
     """Answer in public with an invitation to DM; the customer's next DM joins this case."""
     form = MoveToDmForm(prefix="move")
     if not form.validate_on_submit():
-        return _mention_page(mention_id, status=400, move_form=form)
+        return render_mention_page(mention_id, status=400, move_form=form)
     try:
         created = dms.move_to_dm(
             mention_id,
@@ -209,7 +209,7 @@ def dismiss(mention_id: int) -> ResponseReturnValue:
     """Close the mention without a reply, with a reason."""
     form = DismissForm()
     if not form.validate_on_submit():
-        return _mention_page(mention_id, status=400, dismiss_form=form)
+        return render_mention_page(mention_id, status=400, dismiss_form=form)
     try:
         inbox.dismiss(mention_id, current_user, form.reason.data)
     except ServiceError as exc:
@@ -224,7 +224,7 @@ def escalate(mention_id: int) -> ResponseReturnValue:
     """Raise the mention to supervisors, with a reason."""
     form = EscalateForm(prefix="escalate")
     if not form.validate_on_submit():
-        return _mention_page(mention_id, status=400, escalate_form=form)
+        return render_mention_page(mention_id, status=400, escalate_form=form)
     try:
         escalation.escalate(mention_id, current_user, form.reason.data)
     except ServiceError as exc:
@@ -237,10 +237,10 @@ def _refused(mention_id: int, exc: ServiceError, **forms: object):
     """The mention page again, with the service's refusal explained in the reader's language."""
     if isinstance(exc, NotFound):
         abort(404)
-    return _mention_page(mention_id, status=http_status(exc), refusal=exc, **forms)
+    return render_mention_page(mention_id, status=http_status(exc), refusal=exc, **forms)
 
 
-def _mention_page(
+def render_mention_page(
     mention_id: int,
     *,
     status: int = 200,
@@ -249,7 +249,10 @@ def _mention_page(
     dismiss_form: DismissForm | None = None,
     escalate_form: EscalateForm | None = None,
     move_form: MoveToDmForm | None = None,
+    note_form: NoteForm | None = None,
+    note_error: ServiceError | None = None,
 ):
+    """The mention page: its conversation with replies, DMs and internal notes in time order."""
     try:
         mention = mentions.get_mention(mention_id)
     except NotFound:
@@ -261,6 +264,7 @@ def _mention_page(
     for row in inbox.replies_for([m.id for m in thread]):
         by_mention.setdefault(row.mention_id, []).append(row)
     own_replies = by_mention.get(mention.id, [])
+    notes_after = _place_notes(thread, by_mention, notes.notes_for(mention))
     # The customer's earlier conversations (already loaded with the thread: no extra query).
     history = sorted(
         (
@@ -292,6 +296,9 @@ def _mention_page(
         or composer(formdata=None, text=replies.draft_to_offer(own_replies, current_user)),
         is_dm=is_dm,
         move_form=move_form or MoveToDmForm(formdata=None, prefix="move"),
+        notes_after=notes_after,
+        note_form=note_form or NoteForm(formdata=None, prefix="note"),
+        note_error=explain(note_error) if note_error else None,
         dismiss_form=dismiss_form or DismissForm(formdata=None),
         escalate_form=escalate_form or EscalateForm(formdata=None, prefix="escalate"),
         open_escalation=escalation.open_escalation_for(mention.id),
@@ -304,6 +311,24 @@ def _mention_page(
         canned_groups=_canned_groups(mention),
         Role=Role,
     ), status
+
+
+def _place_notes(thread: list, by_mention: dict[int, list], found: list) -> dict[str, list]:
+    """Each note under the last message (``m<id>``, ``r<id>``) written before it, so notes fall
+    in time order among the customer's messages and our replies without moving them; a note
+    older than everything goes first (``start``)."""
+    order: list[tuple[str, object]] = []
+    for m in thread:
+        order.append((f"m{m.id}", m.created_at))
+        order.extend((f"r{r.id}", r.created_at) for r in by_mention.get(m.id, []))
+    placed: dict[str, list] = {}
+    for note in found:
+        key = "start"
+        for item, when in order:
+            if when is not None and when <= note.created_at:
+                key = item
+        placed.setdefault(key, []).append(note)
+    return placed
 
 
 @dataclass(frozen=True)

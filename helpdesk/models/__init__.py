@@ -1,5 +1,5 @@
 """Typed models: employees, accounts, mentions, replies, escalations, canned replies, guideline
-hits, audit, roll-ups, listening's roll-ups, routing, what X costs."""
+hits, notes, audit, roll-ups, listening's roll-ups, routing, what X costs."""
 
 from helpdesk.models.accounts import BrandAccount, XUser
 from helpdesk.models.audit import AuditEvent
@@ -12,6 +12,7 @@ from helpdesk.models.guideline_hits import GuidelineHit, GuidelineOutcome
 from helpdesk.models.ingest import IngestOutcome, IngestRun
 from helpdesk.models.listening import ListeningDay, ListeningHour, ListeningState
 from helpdesk.models.mentions import Mention, MentionKind, MentionStatus, Priority
+from helpdesk.models.notes import MAX_NOTE, Note, Notification
 from helpdesk.models.replies import (
     LIVE_REPLY_STATUSES,
     HeldReason,
@@ -38,6 +39,7 @@ from helpdesk.models.rules import (
 
 __all__ = [
     "LIVE_REPLY_STATUSES",
+    "MAX_NOTE",
     "ApiToken",
     "AuditEvent",
     "BadgeKind",
@@ -62,6 +64,8 @@ __all__ = [
     "Mention",
     "MentionKind",
     "MentionStatus",
+    "Note",
+    "Notification",
     "Priority",
     "PriorityRule",
     "PriorityRuleKind",

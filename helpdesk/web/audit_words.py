@@ -32,6 +32,7 @@ ACTIONS: dict[str, LazyString] = {
     "mention.dismissed": _l("Mention dismissed"),
     "mention.answered_elsewhere": _l("Mention answered outside the desk"),
     "mention.dm_linked": _l("Customer's DM linked to the mention"),
+    "note.added": _l("Internal note added"),
     "reply.created": _l("Reply written"),
     "reply.approved": _l("Reply approved"),
     "reply.rejected": _l("Reply rejected"),
@@ -52,6 +53,7 @@ ACTIONS: dict[str, LazyString] = {
 }
 
 KEYS: dict[str, LazyString] = {
+    "about": _l("About"),
     "address": _l("Address"),
     "after": _l("After"),
     "assigned_by": _l("Assigned by"),
@@ -69,8 +71,10 @@ KEYS: dict[str, LazyString] = {
     "idle_minutes": _l("Idle for (minutes)"),
     "kind": _l("Kind"),
     "language": _l("Language"),
+    "length": _l("Length (characters)"),
     "mention_id": _l("Mention"),
     "note": _l("Note"),
+    "notified": _l("Notified"),
     "path": _l("Address on the desk"),
     "reason": _l("Reason"),
     "role": _l("Role"),
@@ -89,6 +93,7 @@ KEYS: dict[str, LazyString] = {
 
 # Values that are codes with a translated word of their own (web/templating.py's labels).
 _VALUE_LABELS: dict[str, Callable[[object], str]] = {
+    "about": lambda v: _("the customer") if v == "customer" else _("the mention"),
     "role": lambda v: label("role", v),
     "severity": lambda v: label("severity", v),
     "status": lambda v: label("reply", v),

@@ -138,6 +138,13 @@ CATALOGUE: dict[str, Callable[[Params], str]] = {
         "The text has characters that are not valid text; type it again without them."
     ),
     "text_too_long": lambda p: _("The reply is far too long."),
+    # Internal notes (services/notes.py).
+    "invalid_text:notes": lambda p: _(
+        "A note cannot contain control or invisible characters; type it again without them."
+    ),
+    "note_empty:notes": lambda p: _("Write a note."),
+    "note_too_long:notes": lambda p: _("A note can be at most 2,000 characters."),
+    "invalid_about": lambda p: _("Choose whether the note is about the mention or the customer."),
     "guideline_violation": _guideline_violation,
     "unfilled_gap": lambda p: _(
         "The reply still has %(gaps)s to fill in: replace each gap with the real value before"

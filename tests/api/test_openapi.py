@@ -21,6 +21,7 @@ SERIALIZED = {
     "reply_json": "Reply",
     "escalation_json": "Escalation",
     "canned_json": "CannedReply",
+    "note_json": "Note",
     "token_json": "Token",
     "employee_json": "Employee",
     "coverage_json": None,  # a pass-through: checked below as Coverage and Listening
@@ -121,6 +122,12 @@ def test_every_serialized_field_is_in_its_schema(app, x):
         _check(doc, "CannedReply", serializers.canned_json(item))
     for item in db.session.scalars(sa.select(ApiToken)):
         _check(doc, "Token", serializers.token_json(item))
+    from helpdesk.services import notes
+
+    agent_row = db.session.scalar(sa.select(Employee).where(Employee.number == desk.agent))
+    for about in ("mention", "customer"):
+        note = notes.add_note(mentions[0].id, agent_row, "社内メモ", about)
+        _check(doc, "Note", serializers.note_json(note))
     for item in db.session.scalars(sa.select(Employee)):
         _check(doc, "Employee", serializers.employee_json(item))
     for item in rules.list_rules("guideline"):

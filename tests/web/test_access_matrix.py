@@ -88,6 +88,7 @@ WEB, API = False, True
 REPLY = "Thank you, we are checking this now."
 STRONG = "violet tractor sings over quiet harbour"  # passes the password rules
 REASON = "Access matrix: checking who may do this."
+NOTE = "Access matrix: a staff-only note for @0427."
 PULL = {"mode": "pull"}
 
 POLICIES: dict[str, Policy] = {
@@ -130,6 +131,10 @@ POLICIES: dict[str, Policy] = {
         WEB,
         lambda w, me: call(mention_id=w.mention(), data={"escalate-reason": REASON}),
     ),
+    "inbox.add_note": Policy(
+        SIGNED_IN, WEB, lambda w, me: call(mention_id=w.mention(), data={"note-text": NOTE})
+    ),
+    "inbox.notifications": Policy(SIGNED_IN, WEB),
     # The supervisors' pages.
     "supervise.index": Policy(Role.SUPERVISOR, WEB),
     "supervise.coverage_page": Policy(Role.SUPERVISOR, WEB),
@@ -205,6 +210,10 @@ POLICIES: dict[str, Policy] = {
     "api.move_to_dm": Policy(SIGNED_IN, API, lambda w, me: call(mention_id=w.mention())),
     "api.escalate": Policy(
         SIGNED_IN, API, lambda w, me: call(mention_id=w.mention(), data={"reason": REASON})
+    ),
+    "api.list_notes": Policy(SIGNED_IN, API, lambda w, me: call(mention_id=w.mention())),
+    "api.create_note": Policy(
+        SIGNED_IN, API, lambda w, me: call(mention_id=w.mention(), data={"text": NOTE})
     ),
     "api.list_canned_replies": Policy(SIGNED_IN, API),
     # The JSON API: the supervisors' queue, coverage and employees.

@@ -17,7 +17,7 @@ from helpdesk.services import escalation, inbox, replies, rollups
 BOUNDS = {
     "inbox": 4,
     "inbox_open": 4,  # the agents' view: open ones
-    "mention": 7,
+    "mention": 8,  # + the notes on the mention and its customer (one query)
     "dashboard": 9,
     "escalations": 10,
     "coverage": 13,  # roll-ups: state, sums, histograms, what changed, live edges (rollup_figures)

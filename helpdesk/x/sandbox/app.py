@@ -33,6 +33,8 @@ Choices where X leaves room (see also helpdesk/x/sandbox/state.py):
   and the id clock stay). GET /_sandbox/stats (``rate_limited`` counts the sandbox's own
   429s; fault 429s count in ``faults_fired``). POST /_sandbox/clock ``{"advance_seconds"}``
   moves the sandbox clock forward (rate windows, created_at, the 7-day search floor).
+  GET /_sandbox/received -> ``{"requests": [{"method", "path", "query", "body"}]}``: every
+  request X's routes were sent since the last reset (the newest 10,000), oldest first.
 """
 
 from __future__ import annotations
@@ -94,8 +96,20 @@ def create_sandbox_app(
     app.register_blueprint(x_api)
     app.register_blueprint(control)
     app.register_error_handler(HTTPException, _http_error)
+    app.before_request(_record_received)
     app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)
     return app
+
+
+def _record_received() -> None:
+    """Keep every request to X's routes (not the controls) for GET /_sandbox/received."""
+    if not request.path.startswith("/_sandbox"):
+        get_state().record_received(
+            request.method,
+            request.path,
+            request.query_string.decode("utf-8", "replace"),
+            request.get_data(as_text=True),
+        )
 
 
 def get_state() -> SandboxState:
@@ -626,6 +640,12 @@ def config() -> Response:
 def reset() -> Response:
     get_state().reset()
     return json_response({"ok": True})
+
+
+@control.get("/received")
+def received() -> Response:
+    """Every request X's routes were sent since the last reset: method, path, query, body."""
+    return json_response({"requests": get_state().received_requests()})
 
 
 @control.get("/stats")

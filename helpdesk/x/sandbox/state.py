@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
@@ -47,6 +48,7 @@ BRAND_USERNAME = "acme_help"
 BRAND_NAME = "ACME サポート"
 USER_TIMELINE_WINDOW = 3200  # X serves only a user's newest 3200 posts
 MAX_BULK = 200_000
+RECEIVED_KEPT = 10_000  # requests X was sent, kept for GET /_sandbox/received
 
 MENTION_RE = re.compile(
     r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@＠]|://)"
@@ -218,12 +220,24 @@ class SandboxState(RateLimits, Faults, DirectMessages):
         self.faults: list[Fault] = []
         self.counters = Counters()
         self.followed_up: set[int] = set()
+        self.received: deque[dict[str, str]] = deque(maxlen=RECEIVED_KEPT)
         self._clear_dms()
 
     def reset(self) -> None:
         """Forget every tweet, customer, fault and counter; keep the brand and the id clock."""
         with self.lock:
             self._clear()
+
+    def record_received(self, method: str, path: str, query: str, body: str) -> None:
+        """Keep one request X was sent (the newest RECEIVED_KEPT), for tests that prove what
+        never reached X."""
+        with self.lock:
+            self.received.append({"method": method, "path": path, "query": query, "body": body})
+
+    def received_requests(self) -> list[dict[str, str]]:
+        """Every request X was sent since the last reset, oldest first."""
+        with self.lock:
+            return list(self.received)
 
     def now(self) -> float:
         return time.time() + self.clock_offset
