@@ -8,7 +8,7 @@ from flask_migrate import downgrade, upgrade
 from helpdesk.extensions import db
 
 NOTES_REVISION = "0020_notes"
-NOTES_PARENT = "0015_dms"  # the head it was written on; re-chained when merged
+NOTES_PARENT = "0019_dmrest"
 
 
 def _tables() -> set[str]:

@@ -1,7 +1,7 @@
 """internal notes on a mention or a customer, and the notifications their @0427 mentions send
 
 Revision ID: 0020_notes
-Revises: 0015_dms
+Revises: 0019_dmrest
 Create Date: 2026-12-05 23:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020_notes"
-down_revision = "0015_dms"
+down_revision = "0019_dmrest"
 branch_labels = None
 depends_on = None
 
