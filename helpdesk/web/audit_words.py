@@ -64,6 +64,7 @@ KEYS: dict[str, LazyString] = {
     "name": _l("Name"),
     "body": _l("Text"),
     "brand_tweet_id": _l("Brand's post"),
+    "brand_dm_event_id": _l("Brand's DM on X"),
     "channel": _l("Channel"),
     "dm_mention_id": _l("The customer's DM"),
     "error": _l("Error"),
