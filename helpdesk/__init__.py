@@ -57,6 +57,9 @@ def create_app(
     from helpdesk.web import presence
 
     presence.register(app)
+    from helpdesk.services import live_inbox
+
+    live_inbox.register()
     return app
 
 

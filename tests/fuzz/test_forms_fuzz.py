@@ -221,6 +221,7 @@ def test_hostile_form_values_never_500_and_a_refusal_writes_nothing(
     [
         ("/inbox", ["q", "status", "cursor", "sort"]),
         ("/inbox/presence", ["ids"]),
+        ("/inbox/live", ["q", "status", "cursor", "sort", "kind"]),
         ("/supervise/coverage", ["from", "to", "period"]),
         ("/supervise/listening", ["from", "to", "period"]),
         ("/supervise/costs", ["from", "to", "period"]),

@@ -95,12 +95,13 @@ def test_customer_text_and_names_are_escaped_everywhere(client, agent, mentions)
 
 
 def test_live_poll_reports_who_holds_each_mention(client, agent, mentions, make_employee):
-    """The inbox's JSON poll names the claim holder of every row on the page."""
+    """The inbox's live rows name the claim holder of every row on the page."""
     ids = mentions("one", "two")
     inbox.claim(ids[1], make_employee("0501"))
-    body = client.get("/inbox/live?status=open").get_json()
-    assert body["items"][str(ids[0])]["claimed_by"] is None
-    assert body["items"][str(ids[1])]["claimed_by"] == "0501"
+    html = client.get("/inbox/live?status=open").text
+    rows = dict(re.findall(r'data-mention-id="(\d+)".*?data-holder>(.*?)</td>', html, re.S))
+    assert "0501" not in rows[str(ids[0])]
+    assert 'class="holder-number">0501<' in rows[str(ids[1])]
 
 
 def test_mention_page_shows_the_conversation_with_our_earlier_replies(app, client, agent, mentions):

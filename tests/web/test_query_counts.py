@@ -24,6 +24,7 @@ BOUNDS = {
     "audit": 3,
     "api_mentions": 7,
 }
+LIVE_POLL_304 = 1  # the inbox's quiet poll: the signed-in employee, then Redis only
 
 
 @contextmanager
@@ -101,3 +102,14 @@ def test_each_page_runs_its_fixed_number_of_statements(app, client, desk, api_as
     api = api_as("0901", role="agent")
     counts = {name: statements(app, call) for name, call in _pages(client, api, ids[-1]).items()}
     assert counts == BOUNDS
+
+
+def test_a_quiet_live_inbox_poll_runs_only_the_login_statement(app, client, desk):
+    """/inbox/live answered 304 (nothing changed) runs only the login's statement."""
+    desk(5)
+    etag = client.get("/inbox/live").headers["ETag"]
+    db.session.remove()
+    with counted(app) as seen:
+        response = client.get("/inbox/live", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert len(seen) == LIVE_POLL_304
