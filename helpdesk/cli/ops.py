@@ -41,6 +41,8 @@ Control routes (? marks an optional field):
                                   customer from another client -> 201 {"id"}
   GET    /_sandbox/dms            ?with=USERNAME: that DM conversation, oldest
                                   first: id, sender (brand|username), text
+  GET    /_sandbox/received       every request X's routes were sent since the
+                                  last reset (what reached X, nothing else)
   POST   /_sandbox/users/<username>
                                   {"accepts_dms"?, "unavailable"?}: false makes
                                   the brand's DMs to them a 403
