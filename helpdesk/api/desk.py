@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from helpdesk.api import bp
 from helpdesk.api.auth import json_body, token_required
-from helpdesk.api.serializers import canned_json, coverage_json, iso
-from helpdesk.models import Role, XPrice
+from helpdesk.api.serializers import canned_json, coverage_json, price_json
+from helpdesk.models import Role
 from helpdesk.services import canned, costs, coverage, health, periods
 
 
@@ -45,7 +45,7 @@ def get_prices() -> ResponseReturnValue:
     """X's prices as the desk keeps them, per kind of call, and the monthly post-read cap."""
     return jsonify(
         {
-            "prices": [_price_json(p) for p in costs.list_prices()],
+            "prices": [price_json(p) for p in costs.list_prices()],
             "post_read_cap": costs.post_read_cap(),
         }
     )
@@ -56,7 +56,7 @@ def get_prices() -> ResponseReturnValue:
 def set_price(kind: str) -> ResponseReturnValue:
     """Change one kind's price {"price": dollars} (supervisors); audited as on the costs page."""
     price = json_body().get("price")
-    return jsonify(_price_json(costs.set_price(kind, price, actor=current_user, parameter="price")))
+    return jsonify(price_json(costs.set_price(kind, price, actor=current_user, parameter="price")))
 
 
 @bp.put("/costs/post-read-cap")
@@ -65,15 +65,6 @@ def set_post_read_cap() -> ResponseReturnValue:
     """Change X's monthly post-read cap {"cap": n} (supervisors); audited as on the costs page."""
     cap = costs.set_post_read_cap(json_body().get("cap"), actor=current_user)
     return jsonify({"post_read_cap": cap})
-
-
-def _price_json(row: XPrice) -> dict[str, object]:
-    return {
-        "kind": row.kind,
-        "usd": float(row.usd),
-        "source": row.source,
-        "updated_at": iso(row.updated_at),
-    }
 
 
 @bp.get("/canned-replies")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from helpdesk.models import ApiToken, CannedReply, Employee, Escalation, Mention, Note, Reply
+from helpdesk.models import (
+    ApiToken,
+    CannedReply,
+    Employee,
+    Escalation,
+    Mention,
+    Note,
+    Reply,
+    XPrice,
+)
 from helpdesk.models.types import iso_utc, utcnow
 from helpdesk.services.escalation import due_at
 
@@ -147,4 +156,14 @@ def employee_json(employee: Employee) -> dict[str, object]:
         "active": employee.active,
         "language": employee.language,
         "created_at": iso(employee.created_at),
+    }
+
+
+def price_json(row: XPrice) -> dict[str, object]:
+    """One kind of call's price as the desk keeps it (dollars per unit)."""
+    return {
+        "kind": row.kind,
+        "usd": float(row.usd),
+        "source": row.source,
+        "updated_at": iso(row.updated_at),
     }

@@ -270,6 +270,7 @@ def _poll(account_id: int, brand_x_id: int, cursor: int | None) -> DmIngestSumma
             summary.fetched += len(page.events)
             rows, authors, skipped = dm_rows(page, account_id, brand_x_id, cursor)
             summary.skipped += skipped
+            new_ids: list[int] = []
             if rows:
                 before = set(
                     db.session.scalars(
@@ -290,8 +291,11 @@ def _poll(account_id: int, brand_x_id: int, cursor: int | None) -> DmIngestSumma
                 )
                 summary.linked += link_moved_mentions(new_ids)
                 db.session.commit()
-            from_brand |= brand_messages(page, brand_x_id, cursor)
-            if from_brand:
+            sent_here = brand_messages(page, brand_x_id, cursor)
+            from_brand |= sent_here
+            # Only a new brand message, or new items an earlier page's one may answer, can
+            # change anything: other pages would repeat the same look-ups for nothing.
+            if from_brand and (sent_here or new_ids):
                 summary.answered_elsewhere += mark_dms_answered_elsewhere(from_brand)
                 db.session.commit()
             if page.partial_errors:

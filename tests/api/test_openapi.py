@@ -22,6 +22,7 @@ SERIALIZED = {
     "escalation_json": "Escalation",
     "canned_json": "CannedReply",
     "note_json": "Note",
+    "price_json": "Price",
     "token_json": "Token",
     "employee_json": "Employee",
     "coverage_json": None,  # a pass-through: checked below as Coverage and Listening
@@ -130,6 +131,10 @@ def test_every_serialized_field_is_in_its_schema(app, x):
         _check(doc, "Note", serializers.note_json(note))
     for item in db.session.scalars(sa.select(Employee)):
         _check(doc, "Employee", serializers.employee_json(item))
+    from helpdesk.services import costs as costs_service
+
+    for item in costs_service.list_prices():
+        _check(doc, "Price", serializers.price_json(item))
     for item in rules.list_rules("guideline"):
         _check(doc, "GuidelineRule", rules.rule_dict(item))
     for item in rules.list_rules("priority"):

@@ -172,15 +172,9 @@ def test_queue_sorts_by_breach_age_then_high_priority_first(app, x):
         "normal, two hours old",
         "fire! twenty minutes old",
     )
-    now = utcnow()
     ages = [3 * 3600, 2.5 * 3600, 75 * MINUTE, 2 * 3600, 20 * MINUTE]
     for mention_id, seconds in zip(ids, ages, strict=True):
-        db.session.execute(
-            sa.update(Mention)
-            .where(Mention.id == mention_id)
-            .values(created_at=now - timedelta(seconds=seconds))
-        )
-    db.session.commit()
+        age(mention_id, seconds)
     # Due 2 h ago, 1.5 h ago, 1 h ago (high), 1 h ago (normal), 5 min ago (high).
     assert escalation.sweep_sla()["escalated"] == 5
     assert [e.mention_id for e in escalation.list_escalations("open")] == ids
@@ -193,15 +187,9 @@ def test_a_shorter_queue_is_the_head_of_the_full_one(app, x, limit):
     """The page asks for the first `limit` only (SQL picks each priority's oldest): whatever
     the limit, that is exactly the head of the whole queue in its order."""
     ids = ingest(x, "normal a", "urgent: b", "normal c", "urgent: d", "normal e", "urgent: f")
-    now = utcnow()
     ages = [3 * 3600, 100 * MINUTE, 2 * 3600, 90 * MINUTE, 3 * 3600 - 1, 80 * MINUTE]
     for mention_id, seconds in zip(ids, ages, strict=True):
-        db.session.execute(
-            sa.update(Mention)
-            .where(Mention.id == mention_id)
-            .values(created_at=now - timedelta(seconds=seconds))
-        )
-    db.session.commit()
+        age(mention_id, seconds)
     assert escalation.sweep_sla()["escalated"] == 6
     whole = [e.mention_id for e in escalation.list_escalations("open", limit=6)]
     assert sorted(whole) == sorted(ids)

@@ -7,39 +7,28 @@ import hashlib
 import re
 
 import pytest
-import sqlalchemy as sa
 
-from helpdesk.extensions import db
-from helpdesk.models import Employee
 from helpdesk.models.types import utcnow
 from helpdesk.queue import REPORTS, get_queue
 from helpdesk.services import coverage_proof, periods, proof_reports
 from helpdesk.services.coverage_proof import verify
 from tests.services.test_coverage_proof import desk  # noqa: F401 - the fixture
 from tests.support.app import run_jobs
+from tests.web.test_coverage_proof_web import supervisor  # noqa: F401 - the fixture
 
 LONG = {"from": "2026-10-01", "to": "2026-12-01"}  # 61 days: more than INLINE_DAYS
 
 
-@pytest.fixture
-def supervisor(client, login, desk):  # noqa: F811
-    """The desk's supervisor 0900, signed in, in English."""
-    db.session.execute(sa.update(Employee).where(Employee.number == "0900").values(language="en"))
-    db.session.commit()
-    login("0900")
-    return client
-
-
-def started(supervisor) -> str:
+def started(signed_in) -> str:
     """Ask for the long period's proof; the answer is a redirect to its job's page."""
-    answer = supervisor.get("/supervise/coverage/proof", query_string=LONG)
+    answer = signed_in.get("/supervise/coverage/proof", query_string=LONG)
     assert answer.status_code == 303
     found = re.search(r"job=(proof-[0-9a-f]{32})$", answer.headers["Location"])
     assert found, answer.headers["Location"]
     return found.group(1)
 
 
-def test_a_long_period_waits_for_a_reports_worker_then_shows_its_report(app, supervisor):
+def test_a_long_period_waits_for_a_reports_worker_then_shows_its_report(app, supervisor):  # noqa: F811
     """The job page reloads itself while waiting; after a real RQ worker runs the job it shows
     the summary, and the download is the report the page hashed and signed."""
     job_id = started(supervisor)
@@ -70,7 +59,7 @@ def test_a_long_period_waits_for_a_reports_worker_then_shows_its_report(app, sup
     assert re.search(rf'data-status="total"><th>Total</th><td class="count">{total}<', done.text)
 
 
-def test_asking_again_while_it_waits_joins_the_same_job(supervisor):
+def test_asking_again_while_it_waits_joins_the_same_job(supervisor):  # noqa: F811
     """A second request for the same period (a double click, a colleague) starts nothing new."""
     first = started(supervisor)
     assert started(supervisor) == first
@@ -87,7 +76,7 @@ def test_the_job_reports_each_step_in_order(app, desk):  # noqa: F811
 
 
 @pytest.mark.parametrize("job", ["proof-" + "0" * 32, "nonsense", "proof-../../x", ""])
-def test_an_unknown_or_malformed_job_is_a_clear_404(supervisor, job):
+def test_an_unknown_or_malformed_job_is_a_clear_404(supervisor, job):  # noqa: F811
     """A job that never was, expired or is not an id at all: 404 with what to do."""
     page = supervisor.get("/supervise/coverage/proof", query_string={"job": job})
     assert page.status_code == 404
