@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Reply
-from helpdesk.services import outbox
 from helpdesk.services.employees import create_token
 from tests.support.app import run_jobs
 from tests.support.faults import (
@@ -26,6 +25,7 @@ from tests.support.faults import (
     reply_states,
     reply_text,
     stored_mentions,
+    sweep_once,
     sweep_until_settled,
 )
 from tests.support.waiting import wait_for
@@ -139,8 +139,7 @@ def test_worker_stopped_past_the_grace_period_then_resumed(
     scenario.fault(f"SIGSTOP {stopped_for:.1f}s during the post (latency {latency}ms)")
     deadline = time.monotonic() + stopped_for
     while time.monotonic() < deadline:
-        outbox.sweep_outbox()
-        db.session.rollback()
+        sweep_once(scenario)
         time.sleep(0.5)
     scenario.note(f"reply {reply_states([reply_id])[reply_id]} when resumed")
     workers.resume(posting_worker)
