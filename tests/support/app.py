@@ -49,14 +49,24 @@ def drop_everything() -> None:
 
 
 def empty_tables() -> None:
-    """Delete every row of every table (TRUNCATE on PostgreSQL)."""
+    """Delete every row of every table, and restart PostgreSQL's id sequences.
+
+    One statement finds the tables holding rows (a test touches a few of ~30), and only those
+    are emptied, children first: a TRUNCATE of every table costs 100-500 ms on PostgreSQL
+    (new files for each table and index) against a few ms here, on each of ~2,500 tests.
+    """
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    probe = " UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})"  # noqa: S608 - our own tables
+        for name in tables
+    )
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
+        holding = {name for (name,) in conn.execute(sa.text(probe))}
+        for name in tables:
+            if name in holding:
                 conn.execute(sa.text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
 
 
 class FreshContextClient(FlaskClient):
