@@ -72,10 +72,20 @@ def agree(old: dict, new: dict, what: str) -> None:
     for key in COUNTED:
         if old[key] != new[key]:
             raise SystemExit(f"{what}: {key} differs: {old[key]} (exact) vs {new[key]}")
-    for key in PERCENTILES:
-        a, b = old[key], new[key]
-        if (a is None) != (b is None) or (a is not None and abs(a - b) > 0.01 * a + 0.001):
-            raise SystemExit(f"{what}: {key} differs by more than 1%: {a} vs {b}")
+    pairs = [(what, old, new)]
+    if "by_channel" in old:  # issue 18: the same figures per channel, and the moves to DM
+        if old["moved_to_dm"] != new["moved_to_dm"]:
+            raise SystemExit(f"{what}: moved_to_dm differs: {old['moved_to_dm']} vs the roll-ups'")
+        for mine, theirs in zip(old["by_channel"], new["by_channel"], strict=True):
+            for key in ("total", "answered", "responded", "sla_met", "sla_missed"):
+                if mine[key] != theirs[key]:
+                    raise SystemExit(f"{what}: {mine['channel']} {key} differs")
+            pairs.append((f"{what} ({mine['channel']})", mine, theirs))
+    for label, one, other in pairs:
+        for key in PERCENTILES:
+            a, b = one[key], other[key]
+            if (a is None) != (b is None) or (a is not None and abs(a - b) > 0.01 * a + 0.001):
+                raise SystemExit(f"{label}: {key} differs by more than 1%: {a} vs {b}")
 
 
 def coverage_rows(repeat: int) -> list[tuple[str, float, float, int]]:
