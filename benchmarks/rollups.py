@@ -4,9 +4,11 @@ For each database given: seed it (`python -m benchmarks.seed`, which builds the 
 time coverage over a year and over 30 days (aligned to the desk's midnights, and 30 days ending
 at an instant inside a bucket) by the old path (`services.coverage.coverage_exact`: every
 mention of the period) and by the roll-ups (`services.coverage.coverage`), checking that both
-agree (counts equal, percentiles within 1%). Then the reply path: claim + reply through the
-services on open mentions, alternating blocks with and without the `changed_at` indexes (the
-only synchronous cost of the roll-ups), and the refresh job that takes those replies in.
+agree (counts equal, percentiles within 1%; also per channel and the moves to DM, on the seeded
+desk turned into one of both channels by `add_channels`, whose rebuild is timed). Then the
+reply path: claim + reply through the services on open mentions, alternating blocks with and
+without the `changed_at` indexes (the only synchronous cost of the roll-ups), and the refresh
+job that takes those replies in.
 
     python benchmarks/rollups.py [--mentions 100000] [--sqlite PATH] [--postgres URL]
         [--repeat 5] [--replies 200] [--no-seed]
@@ -109,6 +111,49 @@ def coverage_rows(repeat: int) -> list[tuple[str, float, float, int]]:
     return rows
 
 
+def add_channels() -> dict[str, float]:
+    """Make the seeded desk a desk of both channels (the seed has public posts only): one
+    mention in five becomes a DM, one public mention in nine is moved to DM, and a DM follows
+    the moved ones whose id is a multiple of 45 (linked to it; answered as the seed had it).
+    Then rebuild every roll-up, by channel, timed. Running it again changes nothing."""
+    from sqlalchemy.orm import aliased
+
+    from helpdesk.models import Mention, MentionKind
+    from helpdesk.services import rollups
+
+    moved = aliased(Mention)
+    db.session.execute(
+        sa.update(Mention)
+        .where(Mention.id % 5 == 2)
+        .values(kind=MentionKind.DM, dm_conversation_id="1-dm", changed_at=Mention.changed_at)
+    )
+    db.session.execute(
+        sa.update(Mention)
+        .where(Mention.id % 9 == 0, Mention.kind == MentionKind.POST)
+        .values(moved_to_dm_at=Mention.created_at, changed_at=Mention.changed_at)
+    )
+    db.session.execute(
+        sa.update(Mention)
+        .where(
+            Mention.id % 45 == 2,
+            sa.exists().where(moved.id == Mention.id - 2, moved.moved_to_dm_at.is_not(None)),
+        )
+        .values(dm_of_mention_id=Mention.id - 2, changed_at=Mention.changed_at)
+    )
+    db.session.commit()  # changed_at kept: the roll-ups' watermark is not fooled into live reads
+    started = time.perf_counter()
+    built = rollups.rebuild()
+    rebuild_s = time.perf_counter() - started
+    count = sa.select(sa.func.count()).select_from(Mention)
+    return {
+        "dms": db.session.scalar(count.where(Mention.kind == MentionKind.DM)),
+        "moved": db.session.scalar(count.where(Mention.moved_to_dm_at.is_not(None))),
+        "linked": db.session.scalar(count.where(Mention.dm_of_mention_id.is_not(None))),
+        "rows": float(str(built["rows"])),
+        "rebuild_s": rebuild_s,
+    }
+
+
 def fresh_mentions(count: int) -> list[int]:
     """`count` new open mentions (as ingest would store them) in the desk's last hour."""
     from helpdesk.models import Mention
@@ -186,6 +231,12 @@ def run(url: str, args: argparse.Namespace) -> None:
         )
     app = build_app(url)
     with app.app_context():
+        mixed = add_channels()
+        print(
+            f"{label}: channels: {mixed['dms']:,} DMs, {mixed['moved']:,} moved to DM,"
+            f" {mixed['linked']:,} of them followed by a DM; every roll-up rebuilt by channel"
+            f" ({mixed['rows']:,.0f} rows) in {mixed['rebuild_s']:.1f} s"
+        )
         rows = coverage_rows(args.repeat)
         print(f"\n{label}, {args.mentions:,} mentions, median of {args.repeat} calls:\n")
         print("| coverage over | mentions | old path ms | roll-ups ms | speed-up |")
