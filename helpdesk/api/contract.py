@@ -136,6 +136,10 @@ _PERIOD_FIGURES: dict[str, Schema] = {
     "total": {"type": "integer", "minimum": 0},
 }
 
+_COUNTED = {"type": "integer", "minimum": 0}
+_SHARE = nullable({"type": "number", "minimum": 0, "maximum": 1})
+_SECONDS = nullable({"type": "number", "minimum": 0})
+
 SCHEMAS: dict[str, Schema] = {
     "Error": {
         "type": "object",
@@ -292,8 +296,51 @@ SCHEMAS: dict[str, Schema] = {
                 "per_employee": {"type": "array", "items": {"type": "object"}},
                 "per_hour": {"type": "array", "items": {"type": "object"}},
                 "guideline_hits": {"type": "array", "items": {"type": "object"}},
+                "by_channel": {
+                    "type": "array",
+                    "description": "The same figures per channel: public posts, then DMs.",
+                    "items": closed(
+                        {
+                            "channel": {"enum": ["post", "dm"]},
+                            "total": _COUNTED,
+                            "answered": _COUNTED,
+                            "answered_elsewhere": _COUNTED,
+                            "dismissed": _COUNTED,
+                            "open": _COUNTED,
+                            "response_rate": _SHARE,
+                            "responded": _COUNTED,
+                            "sla_met": _COUNTED,
+                            "sla_missed": _COUNTED,
+                            "within_sla_rate": _SHARE,
+                            "median_first_response_seconds": _SECONDS,
+                            "p90_first_response_seconds": _SECONDS,
+                        }
+                    ),
+                },
+                "moved_to_dm": {
+                    **closed(
+                        {
+                            "moved": _COUNTED,
+                            "dm_received": _COUNTED,
+                            "dm_answered": _COUNTED,
+                            "dm_received_rate": _SHARE,
+                            "dm_answered_rate": _SHARE,
+                        }
+                    ),
+                    "description": "The period's public mentions moved to DM; of them, those"
+                    " whose customer then wrote a DM (`dm_received`); of those, the ones whose"
+                    " DM was answered (`dm_answered`). Rates: of moved, of received.",
+                },
             },
-            required=[*_PERIOD_FIGURES, "answered", "dismissed", "open", "response_rate"],
+            required=[
+                *_PERIOD_FIGURES,
+                "answered",
+                "dismissed",
+                "open",
+                "response_rate",
+                "by_channel",
+                "moved_to_dm",
+            ],
         ),
     },
     "Listening": closed(

@@ -18,10 +18,16 @@ BUCKET_SECONDS = 900
 
 
 class RollupCount(db.Model):
-    """Mentions created in one bucket with one status and priority, and how they were answered.
+    """Mentions created in one bucket with one status, priority and channel, and how they were
+    answered.
 
-    Issues 17 and 18 add `tag` and `channel` to the key the same way (a column with a default
-    and a wider primary key); a report that does not ask for them sums over them.
+    `channel` is the mention's kind ('post' or 'dm', migration 0022): a report that does not ask
+    for it sums over it. The "moved to DM" counts are columns of the public mention's row (its
+    bucket, status and priority, channel 'post'; always 0 on 'dm' rows) rather than a table of
+    their own: they are facts about that mention (moved, its customer's DM linked to it, that DM
+    answered), so they are summed by the one query that reads the counts and are rebuilt with
+    them. A DM received because of a move is also counted as a mention of channel 'dm' in its
+    own bucket; `dm_received` says how many moves it followed, not how many DMs arrived.
     """
 
     __tablename__ = "rollup_counts"
@@ -29,18 +35,30 @@ class RollupCount(db.Model):
     bucket: Mapped[int] = mapped_column(primary_key=True)  # epoch seconds // BUCKET_SECONDS
     status: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
     priority: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(
+        sa.String(8), primary_key=True, default="post", server_default="post"
+    )
     mentions: Mapped[int]
     responded: Mapped[int]  # a first response: our posted reply, or the brand's own elsewhere
     sla_met: Mapped[int]  # responded within the priority's SLA target (RollupState's)
     sla_missed: Mapped[int]  # responded, later than the target
+    # Public mentions moved to DM; of them, those the customer's DM was linked to; of those,
+    # the ones whose DM was answered (answered or answered elsewhere).
+    moved_to_dm: Mapped[int] = mapped_column(default=0, server_default="0")
+    dm_received: Mapped[int] = mapped_column(default=0, server_default="0")
+    dm_answered: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class RollupResponseBin(db.Model):
-    """First-response times of a bucket's mentions: one bin of the log-spaced histogram."""
+    """First-response times of a bucket's mentions of one channel: one bin of the log-spaced
+    histogram (per channel so the by-channel medians come from the roll-ups too)."""
 
     __tablename__ = "rollup_response_bins"
 
     bucket: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(
+        sa.String(8), primary_key=True, default="post", server_default="post"
+    )
     bin: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)  # services/histogram
     count: Mapped[int]
 

@@ -4,10 +4,12 @@ and how often each guideline rule fired."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -15,6 +17,7 @@ from helpdesk.models import (
     GuidelineHit,
     GuidelineOutcome,
     Mention,
+    MentionKind,
     MentionStatus,
     Priority,
     Reply,
@@ -90,6 +93,7 @@ def coverage_exact(
             Mention.status,
             Mention.priority,
             Mention.closed_at,
+            Mention.kind,
             first_posted.c.posted_at,
         )
         .outerjoin(first_posted, first_posted.c.mention_id == Mention.id)
@@ -101,7 +105,10 @@ def coverage_exact(
     sla = {priority.value: sla_seconds(priority) for priority in Priority}  # once, not per row
     oldest_open: tuple[datetime, int] | None = None
     hours = [{"hour": hour, "received": 0, "answered": 0} for hour in range(24)]
+    channels = {kind.value: _ChannelTally() for kind in MentionKind}
     for row in rows:
+        tally = channels[getattr(row.kind, "value", row.kind)]
+        tally.by_status[getattr(row.status, "value", row.status)] += 1
         bucket = hours[row.created_at.astimezone(zone).hour]
         bucket["received"] += 1
         if row.status in RESPONDED:
@@ -115,8 +122,12 @@ def coverage_exact(
             continue
         waited = max((first - row.created_at).total_seconds(), 0.0)
         response_times.append(waited)
+        tally.waits.append(waited)
         if waited <= sla[getattr(row.priority, "value", row.priority)]:
             within_sla += 1
+            tally.met += 1
+        else:
+            tally.missed += 1
 
     return {
         "from": start,
@@ -151,8 +162,46 @@ def coverage_exact(
         ),
         "per_employee": _per_employee(in_period),
         "per_hour": hours,
+        "by_channel": [
+            rollup_figures.channel_row(
+                channel,
+                tally.by_status,
+                len(tally.waits),
+                tally.met,
+                tally.missed,
+                percentile(tally.waits, 0.5),
+                percentile(tally.waits, 0.9),
+            )
+            for channel, tally in channels.items()
+        ],
+        "moved_to_dm": _moved_exact(in_period),
         "guideline_hits": _guideline_hits(start, end),
     }
+
+
+@dataclass
+class _ChannelTally:
+    by_status: dict[str, int] = field(
+        default_factory=lambda: {status.value: 0 for status in MentionStatus}
+    )
+    met: int = 0
+    missed: int = 0
+    waits: list[float] = field(default_factory=list)
+
+
+def _moved_exact(in_period: sa.ColumnElement[bool]) -> dict[str, object]:
+    """The period's public mentions moved to DM, of which a DM is linked, of which answered."""
+    dm = aliased(Mention)
+    linked = sa.exists().where(dm.dm_of_mention_id == Mention.id)
+    answered = sa.exists().where(dm.dm_of_mention_id == Mention.id, dm.status.in_(RESPONDED))
+    moved, received, done = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((linked, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((answered, 1), else_=0)), 0),
+        ).where(in_period, Mention.kind == MentionKind.POST, Mention.moved_to_dm_at.is_not(None))
+    ).one()
+    return rollup_figures.moved_row(int(moved), int(received), int(done))
 
 
 def _first_response(

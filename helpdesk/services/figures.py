@@ -85,6 +85,34 @@ def _coverage_rate(f: dict, zone: tzinfo) -> Table:
     return ("hour", "received", "answered", "share_answered"), rows
 
 
+CHANNEL_COLUMNS = (
+    "channel",
+    "total",
+    "answered",
+    "answered_elsewhere",
+    "dismissed",
+    "open",
+    "responded",
+    "sla_met",
+    "sla_missed",
+    "median_first_response_seconds",
+)
+MOVED_COLUMNS = ("moved", "dm_received", "dm_answered")
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value
+
+
+def _coverage_channels(f: dict, zone: tzinfo) -> Table:
+    rows = [tuple(_blank(c[column]) for column in CHANNEL_COLUMNS) for c in f["by_channel"]]
+    return CHANNEL_COLUMNS, rows
+
+
+def _coverage_moved(f: dict, zone: tzinfo) -> Table:
+    return MOVED_COLUMNS, [tuple(f["moved_to_dm"][column] for column in MOVED_COLUMNS)]
+
+
 LISTENING = {
     "volume": _volume,
     "spikes": _spikes,
@@ -93,7 +121,12 @@ LISTENING = {
     "priority": _shares("by_priority", "priority"),
     "tone": _shares("by_tone", "tone"),
 }
-COVERAGE = {"volume": _coverage_hours, "rate": _coverage_rate}
+COVERAGE = {
+    "volume": _coverage_hours,
+    "rate": _coverage_rate,
+    "channels": _coverage_channels,
+    "moved": _coverage_moved,
+}
 
 
 def table(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
@@ -26,22 +27,26 @@ from helpdesk.services.histogram import add_values, percentile, quantile
 
 DAY_BUCKETS = 86_400 // BUCKET_SECONDS
 RESPONDED = {MentionStatus.ANSWERED.value, MentionStatus.ANSWERED_ELSEWHERE.value}
+COUNT_COLUMNS = tuple(getattr(RollupCount, name) for name in rollups.COUNT_FIELDS)
 
 
 @dataclass
 class Sums:
     """Figures being added up: from roll-up rows (histograms) and from live rows (exact)."""
 
-    counts: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    # (status, priority, channel) -> one value per rollups.COUNT_FIELDS
+    counts: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
     hours: list[list[int]] = field(default_factory=lambda: [[0, 0] for _ in range(24)])
-    bins: Counter[int] = field(default_factory=Counter)  # from the roll-ups
-    waits: list[float] = field(default_factory=list)  # live
+    bins: dict[str, Counter[int]] = field(default_factory=dict)  # per channel, from roll-ups
+    waits: dict[str, list[float]] = field(default_factory=dict)  # per channel, live
     employee_bins: dict[int, Counter[int]] = field(default_factory=dict)
     employee_waits: dict[int, list[float]] = field(default_factory=dict)
 
-    def add_counts(self, key: tuple[str, str], values: list[int], hour: int, sign: int) -> None:
+    def add_counts(
+        self, key: tuple[str, str, str], values: list[int], hour: int, sign: int
+    ) -> None:
         """Add (or with sign -1 take away) one row of counts, received at a local hour."""
-        held = self.counts.setdefault(key, [0, 0, 0, 0])
+        held = self.counts.setdefault(key, [0] * len(rollups.COUNT_FIELDS))
         for k, value in enumerate(values):
             held[k] += sign * value
         self.hours[hour][0] += sign * values[0]
@@ -89,22 +94,16 @@ def _odd_offsets(zone: tzinfo, lo: int, hi: int) -> bool:
 def _add_rolled_counts(sums: Sums, zone: tzinfo, lo: int, hi: int) -> None:
     """The counts of whole buckets [lo, hi): summed by quarter of the UTC day in SQL."""
     quarter = (RollupCount.bucket % DAY_BUCKETS).label("quarter")
+    keys = (RollupCount.status, RollupCount.priority, RollupCount.channel)
     for first, last, offset in offset_segments(zone, lo, hi):
         rows = db.session.execute(
-            sa.select(
-                quarter,
-                RollupCount.status,
-                RollupCount.priority,
-                sa.func.sum(RollupCount.mentions),
-                sa.func.sum(RollupCount.responded),
-                sa.func.sum(RollupCount.sla_met),
-                sa.func.sum(RollupCount.sla_missed),
-            )
+            sa.select(quarter, *keys, *(sa.func.sum(column) for column in COUNT_COLUMNS))
             .where(RollupCount.bucket >= first, RollupCount.bucket < last)
-            .group_by(quarter, RollupCount.status, RollupCount.priority)
+            .group_by(quarter, *keys)
         )
-        for q, status, priority, *values in rows:
-            sums.add_counts((status, priority), [int(v) for v in values], _local_hour(q, offset), 1)
+        for q, status, priority, channel, *values in rows:
+            key = (status, priority, channel)
+            sums.add_counts(key, [int(v) for v in values], _local_hour(q, offset), 1)
 
 
 def _take_rolled_buckets(sums: Sums, zone: tzinfo, buckets: set[int]) -> None:
@@ -117,22 +116,20 @@ def _take_rolled_buckets(sums: Sums, zone: tzinfo, buckets: set[int]) -> None:
             RollupCount.bucket,
             RollupCount.status,
             RollupCount.priority,
-            RollupCount.mentions,
-            RollupCount.responded,
-            RollupCount.sla_met,
-            RollupCount.sla_missed,
+            RollupCount.channel,
+            *COUNT_COLUMNS,
         ).where(RollupCount.bucket.in_(listed))
     )
-    for bucket, status, priority, *values in rows:
+    for bucket, status, priority, channel, *values in rows:
         hour = _local_hour(bucket, _offset(zone, bucket))
-        sums.add_counts((status, priority), values, hour, -1)
+        sums.add_counts((status, priority, channel), values, hour, -1)
     desk = db.session.execute(
-        sa.select(RollupResponseBin.bin, RollupResponseBin.count).where(
+        sa.select(RollupResponseBin.channel, RollupResponseBin.bin, RollupResponseBin.count).where(
             RollupResponseBin.bucket.in_(listed)
         )
     )
-    for index, count in desk:
-        sums.bins[index] -= count
+    for channel, index, count in desk:
+        sums.bins.setdefault(channel, Counter())[index] -= count
     people = db.session.execute(
         sa.select(
             RollupEmployeeBin.employee_id, RollupEmployeeBin.bin, RollupEmployeeBin.count
@@ -145,12 +142,14 @@ def _take_rolled_buckets(sums: Sums, zone: tzinfo, buckets: set[int]) -> None:
 def _add_rolled_bins(sums: Sums, lo: int, hi: int) -> None:
     """The response histograms of buckets [lo, hi), the desk's and each employee's."""
     desk = db.session.execute(
-        sa.select(RollupResponseBin.bin, sa.func.sum(RollupResponseBin.count))
+        sa.select(
+            RollupResponseBin.channel, RollupResponseBin.bin, sa.func.sum(RollupResponseBin.count)
+        )
         .where(RollupResponseBin.bucket >= lo, RollupResponseBin.bucket < hi)
-        .group_by(RollupResponseBin.bin)
+        .group_by(RollupResponseBin.channel, RollupResponseBin.bin)
     )
-    for index, count in desk:
-        sums.bins[index] += int(count)
+    for channel, index, count in desk:
+        sums.bins.setdefault(channel, Counter())[index] += int(count)
     people = db.session.execute(
         sa.select(
             RollupEmployeeBin.employee_id,
@@ -169,7 +168,8 @@ def _add_live(sums: Sums, zone: tzinfo, found: dict[int, rollups.BucketFigures])
         hour = _local_hour(bucket, _offset(zone, bucket))
         for key, values in figures.counts.items():
             sums.add_counts(key, values, hour, 1)
-        sums.waits.extend(figures.waits)
+        for channel, waits in figures.waits.items():
+            sums.waits.setdefault(channel, []).extend(waits)
         for employee_id, waits in figures.employee_waits.items():
             sums.employee_waits.setdefault(employee_id, []).extend(waits)
 
@@ -270,13 +270,13 @@ def figures(
     sums = sums_for(start, end, zone, sla)
     by_status = {status.value: 0 for status in MentionStatus}
     responded = within_sla = 0
-    for (status, _priority), (mentions, answered, met, _missed) in sums.counts.items():
+    for (status, _priority, _channel), (mentions, answered, met, *_rest) in sums.counts.items():
         by_status[status] += mentions
         responded += answered
         within_sla += met
     total = sum(by_status.values())
     due = total - by_status["dismissed"]
-    median, p90 = _quantiles(sums.bins, sums.waits)
+    median, p90 = _quantiles(_merged(sums.bins.values()), _joined(sums.waits.values()))
     return {
         "from": start,
         "to": end,
@@ -300,4 +300,85 @@ def figures(
             {"hour": hour, "received": received, "answered": answered}
             for hour, (received, answered) in enumerate(sums.hours)
         ],
+        "by_channel": _by_channel(sums),
+        "moved_to_dm": _moved_to_dm(sums),
+    }
+
+
+def _merged(counters: Iterable[Counter[int]]) -> Counter[int]:
+    merged: Counter[int] = Counter()
+    for counter in counters:
+        for index, count in counter.items():
+            merged[index] += count
+    return merged
+
+
+def _joined(lists: Iterable[list[float]]) -> list[float]:
+    return [value for values in lists for value in values]
+
+
+def _by_channel(sums: Sums) -> list[dict[str, object]]:
+    """Per channel (post, then dm): the counts and the median and p90 first response."""
+    found = []
+    for channel in rollups.CHANNELS:
+        by_status = {status.value: 0 for status in MentionStatus}
+        met = missed = responded = 0
+        for (status, _priority, kind), values in sums.counts.items():
+            if kind == channel:
+                by_status[status] += values[0]
+                responded += values[1]
+                met += values[2]
+                missed += values[3]
+        median, p90 = _quantiles(sums.bins.get(channel, Counter()), sums.waits.get(channel, []))
+        found.append(channel_row(channel, by_status, responded, met, missed, median, p90))
+    return found
+
+
+def channel_row(
+    channel: str,
+    by_status: dict[str, int],
+    responded: int,
+    met: int,
+    missed: int,
+    median: float | None,
+    p90: float | None,
+) -> dict[str, object]:
+    """One channel's entry of `by_channel`, as both coverage computations give it."""
+    total = sum(by_status.values())
+    due = total - by_status["dismissed"]
+    return {
+        "channel": channel,
+        "total": total,
+        "answered": by_status["answered"],
+        "answered_elsewhere": by_status["answered_elsewhere"],
+        "dismissed": by_status["dismissed"],
+        "open": by_status["open"],
+        "response_rate": _rate(by_status["answered"] + by_status["answered_elsewhere"], due),
+        "responded": responded,
+        "sla_met": met,
+        "sla_missed": missed,
+        "within_sla_rate": _rate(met, due),
+        "median_first_response_seconds": _seconds(median),
+        "p90_first_response_seconds": _seconds(p90),
+    }
+
+
+def _moved_to_dm(sums: Sums) -> dict[str, object]:
+    """Public mentions moved to DM, of which the customer wrote a DM, of which answered."""
+    moved = received = answered = 0
+    for values in sums.counts.values():
+        moved += values[4]
+        received += values[5]
+        answered += values[6]
+    return moved_row(moved, received, answered)
+
+
+def moved_row(moved: int, received: int, answered: int) -> dict[str, object]:
+    """The `moved_to_dm` figures, as both coverage computations give them."""
+    return {
+        "moved": moved,
+        "dm_received": received,
+        "dm_answered": answered,
+        "dm_received_rate": _rate(received, moved),
+        "dm_answered_rate": _rate(answered, received),
     }

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from helpdesk.extensions import db
-from helpdesk.models import Mention, MentionStatus, Priority, Reply
+from helpdesk.models import Mention, MentionKind, MentionStatus, Priority, Reply
 from helpdesk.models.rollups import (
     BUCKET_SECONDS,
     RollupCount,
@@ -50,19 +51,36 @@ def current_sla() -> dict[str, int]:
     return {priority.value: sla_seconds(priority) for priority in Priority}
 
 
+CHANNELS = ("post", "dm")  # MentionKind values: the roll-ups' channel key
+COUNT_FIELDS = (
+    "mentions",
+    "responded",
+    "sla_met",
+    "sla_missed",
+    "moved_to_dm",
+    "dm_received",
+    "dm_answered",
+)
+
+
 @dataclass
 class BucketFigures:
     """One bucket's exact figures, as computed from its mentions and replies."""
 
-    # (status, priority) -> [mentions, responded, sla_met, sla_missed]
-    counts: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    waits: list[float] = field(default_factory=list)  # first-response seconds
+    # (status, priority, channel) -> [one value per COUNT_FIELDS]
+    counts: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    waits: dict[str, list[float]] = field(default_factory=dict)  # channel -> first-response s
     employee_waits: dict[int, list[float]] = field(default_factory=dict)  # posted reply seconds
 
 
 def _rows_in(start: datetime, end: datetime) -> sa.Select:
     """The mentions of [start, end), each with its posted replies (at most one: the outbox's
-    unique live reply), driven by the mentions' time index on SQLite and PostgreSQL alike."""
+    unique live reply) and for a mention moved to DM whether its customer's DM is linked and
+    answered, driven by the mentions' time index on SQLite and PostgreSQL alike."""
+    dm = aliased(Mention)
+    moved = sa.and_(Mention.kind == MentionKind.POST, Mention.moved_to_dm_at.is_not(None))
+    linked = sa.exists().where(dm.dm_of_mention_id == Mention.id)
+    answered = sa.exists().where(dm.dm_of_mention_id == Mention.id, dm.status.in_(RESPONDED))
     return (
         sa.select(
             Mention.id,
@@ -72,6 +90,11 @@ def _rows_in(start: datetime, end: datetime) -> sa.Select:
             Mention.closed_at,
             Reply.author_id,
             Reply.posted_at,
+            Mention.kind,
+            sa.case((moved, 1), else_=0),
+            # CASE first: only moved mentions look for their DM (one index probe each).
+            sa.case((moved, sa.case((linked, 1), else_=0)), else_=0),
+            sa.case((moved, sa.case((answered, 1), else_=0)), else_=0),
         )
         .select_from(Mention)
         .outerjoin(Reply, sa.and_(Reply.mention_id == Mention.id, Reply.status == "posted"))
@@ -96,15 +119,27 @@ def compute(
 
 def fold(rows: Iterable[Sequence[Any]], sla: dict[str, int]) -> dict[int, BucketFigures]:
     """Per-bucket figures from rows of (mention id, created_at, status, priority, closed_at,
-    a posted reply's author_id and posted_at, or NULLs): tz-aware datetimes, statuses and
-    priorities as their values. A mention's first response is its earliest posted reply, else
-    (answered elsewhere) when we saw that; each posted reply counts for its author."""
+    a posted reply's author_id and posted_at, or NULLs, then kind, moved to DM, its DM linked,
+    that DM answered as 0/1; rows without the last four are public posts, as before issue 18):
+    tz-aware datetimes, enums as their values. A mention's first response is its earliest
+    posted reply, else (answered elsewhere) when we saw that; each posted reply counts for its
+    author."""
     mentions: dict[int, list[Any]] = {}
     found: dict[int, BucketFigures] = {}
-    for mention_id, created_at, status, priority, closed_at, author_id, posted_at in rows:
+    for row in rows:
+        mention_id, created_at, status, priority, closed_at, author_id, posted_at = row[:7]
         held = mentions.get(mention_id)
         if held is None:
-            held = mentions[mention_id] = [created_at, str(status), str(priority), closed_at, None]
+            kind, moved, linked, answered = row[7:11] if len(row) > 7 else ("post", 0, 0, 0)
+            held = mentions[mention_id] = [
+                created_at,
+                str(status),
+                str(priority),
+                closed_at,
+                None,
+                str(kind),
+                (int(bool(moved)), int(bool(linked)), int(bool(answered))),
+            ]
         if posted_at is None:
             continue
         if held[4] is None or posted_at < held[4]:
@@ -114,14 +149,17 @@ def fold(rows: Iterable[Sequence[Any]], sla: dict[str, int]) -> dict[int, Bucket
             figures = found[bucket_of(created_at)] = BucketFigures()
         waits = figures.employee_waits.setdefault(author_id, [])
         waits.append(max((posted_at - created_at).total_seconds(), 0.0))
-    for created_at, status, priority, closed_at, posted_at in mentions.values():
+    for created_at, status, priority, closed_at, posted_at, channel, moves in mentions.values():
         figures = found.get(bucket_of(created_at))
         if figures is None:
             figures = found[bucket_of(created_at)] = BucketFigures()
-        counts = figures.counts.get((status, priority))
+        counts = figures.counts.get((status, priority, channel))
         if counts is None:
-            counts = figures.counts[(status, priority)] = [0, 0, 0, 0]
+            counts = figures.counts[(status, priority, channel)] = [0] * len(COUNT_FIELDS)
         counts[0] += 1
+        counts[4] += moves[0]
+        counts[5] += moves[1]
+        counts[6] += moves[2]
         first = posted_at
         if first is None and status == MentionStatus.ANSWERED_ELSEWHERE.value:
             first = closed_at  # answered outside the app: when we saw that
@@ -130,7 +168,7 @@ def fold(rows: Iterable[Sequence[Any]], sla: dict[str, int]) -> dict[int, Bucket
         waited = max((first - created_at).total_seconds(), 0.0)
         counts[1] += 1
         counts[2 if waited <= sla[priority] else 3] += 1
-        figures.waits.append(waited)
+        figures.waits.setdefault(channel, []).append(waited)
     return found
 
 
@@ -153,8 +191,9 @@ def ranges_of(buckets: Iterable[int]) -> list[tuple[datetime, datetime]]:
 def changed_buckets(
     since: datetime, start: datetime | None = None, end: datetime | None = None
 ) -> set[int]:
-    """Buckets holding a mention that changed, or whose reply changed, at or after `since`
-    (only mentions created in [start, end) when given)."""
+    """Buckets holding a mention that changed, or whose reply changed, or whose linked DM
+    (moved to DM) changed, at or after `since` (only mentions created in [start, end) when
+    given)."""
     where = []
     if start is not None and end is not None:
         where = [Mention.created_at >= start, Mention.created_at < end]
@@ -164,7 +203,13 @@ def changed_buckets(
         .join(Reply, Reply.mention_id == Mention.id)
         .where(Reply.changed_at >= since, *where)
     )
-    rows = db.session.scalars(sa.union(mentions, replies))
+    dm = aliased(Mention)
+    dms = (
+        sa.select(Mention.created_at)
+        .join(dm, dm.dm_of_mention_id == Mention.id)
+        .where(dm.changed_at >= since, *where)
+    )
+    rows = db.session.scalars(sa.union(mentions, replies, dms))
     return {bucket_of(created_at) for created_at in rows}
 
 
@@ -181,20 +226,12 @@ def table_rows(
     bins: list[dict[str, Any]] = []
     employees: list[dict[str, Any]] = []
     for bucket, figures in found.items():
-        for (status, priority), (mentions, responded, met, missed) in figures.counts.items():
-            counts.append(
-                {
-                    "bucket": bucket,
-                    "status": status,
-                    "priority": priority,
-                    "mentions": mentions,
-                    "responded": responded,
-                    "sla_met": met,
-                    "sla_missed": missed,
-                }
-            )
-        for index, count in add_values(Counter(), figures.waits).items():
-            bins.append({"bucket": bucket, "bin": index, "count": count})
+        for (status, priority, channel), values in figures.counts.items():
+            key = {"bucket": bucket, "status": status, "priority": priority, "channel": channel}
+            counts.append({**key, **dict(zip(COUNT_FIELDS, values, strict=True))})
+        for channel, waits in figures.waits.items():
+            for index, count in add_values(Counter(), waits).items():
+                bins.append({"bucket": bucket, "channel": channel, "bin": index, "count": count})
         for employee_id, waits in figures.employee_waits.items():
             for index, count in add_values(Counter(), waits).items():
                 employees.append(

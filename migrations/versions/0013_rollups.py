@@ -136,6 +136,9 @@ def _build():
                 for i, c, s, p, closed, a, posted in bind.execute(rows_sql, bounds)
             ]
             for name, rows in zip(tables, table_rows(fold(found, sla)), strict=True):
+                # Only this revision's columns: later keys (0022's channel) take their defaults.
+                known = tables[name].c
+                rows = [{k: v for k, v in row.items() if k in known} for row in rows]
                 if rows:
                     bind.execute(tables[name].insert(), rows)
             start += CHUNK

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_old_path_and_rollups_agree_on_a_seeded_desk(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    """Seeded 2,000 mentions: coverage by both paths agrees (the script stops otherwise), the
-    table and the reply path's figures are printed."""
+    """Seeded 2,000 mentions, a fifth turned into DMs and some moved to DM: coverage by both
+    paths agrees, also by channel and on the moves (the script stops otherwise), the table and
+    the reply path's figures are printed."""
     with scratch_database(tmp_path_factory.mktemp("rollups"), "rollups") as url:
         argv = [sys.executable, str(ROOT / "benchmarks" / "rollups.py"), "--mentions", "2000"]
         argv += ["--repeat", "1", "--replies", "20"]
@@ -34,3 +35,4 @@ def test_old_path_and_rollups_agree_on_a_seeded_desk(
     for row in ("| 1 year |", "| 30 days |", "| 30 days, unaligned end |"):
         assert row in done.stdout
     assert "reply path (20 claim + reply)" in done.stdout
+    assert "moved to DM" in done.stdout and "rebuilt by channel" in done.stdout

@@ -16,9 +16,22 @@ from tests.support.browser import HOSTILE, ingest
 pytestmark = pytest.mark.browser
 
 WORDS = {
-    "en-US": {"send": "Send DM", "moved": "moved to DM", "posted": "posted"},
-    "ja-JP": {"send": "DMを送信", "moved": "DMへ移行", "posted": "投稿済み"},
+    "en-US": {
+        "send": "Send DM",
+        "moved": "moved to DM",
+        "posted": "posted",
+        "by_channel": "By channel",
+        "channels": ["Public posts", "Direct messages"],
+    },
+    "ja-JP": {
+        "send": "DMを送信",
+        "moved": "DMへ移行",
+        "posted": "投稿済み",
+        "by_channel": "チャネル別",
+        "channels": ["公開投稿", "ダイレクトメッセージ"],
+    },
 }
+PHONE = {"width": 390, "height": 844}
 
 
 def dm_item(x, text: str, username: str = "hanako_t") -> int:
@@ -63,7 +76,8 @@ def test_an_agent_answers_a_dm_by_dm(app, x, make_employee, signed_in, locale):
 @pytest.mark.parametrize("locale", sorted(WORDS))
 def test_an_agent_moves_a_public_mention_to_dm(app, x, make_employee, signed_in, locale):
     """The Move to DM button posts the invitation with the brand's DM link; the customer's
-    DM that follows is linked to the case."""
+    DM that follows is linked to the case; the supervisor's coverage shows it by channel and
+    as moved to DM, also on a phone without sideways scrolling."""
     words = WORDS[locale]
     make_employee("0427")
     (mention_id,) = ingest(x, "注文番号を言っても大丈夫ですか？", username="taro")
@@ -85,3 +99,19 @@ def test_an_agent_moves_a_public_mention_to_dm(app, x, make_employee, signed_in,
     page.goto("/inbox?kind=dm")
     expect(page.locator("tr[data-mention-id]")).to_have_count(1)
     assert page.errors == [] and page.dialogs == []
+    make_employee("0900", role="supervisor")
+    boss = signed_in("0900", locale=locale)
+    boss.set_viewport_size(PHONE)
+    boss.goto("/supervise/coverage?period=7d")
+    panel = boss.locator("#by-channel")
+    expect(panel.locator("h2")).to_have_text(words["by_channel"])
+    expect(panel.locator("tr[data-channel] td.name")).to_have_text(words["channels"])
+    expect(panel.locator('tr[data-channel="post"] [data-figure="total"]')).to_have_text("1")
+    expect(panel.locator('tr[data-channel="dm"] [data-figure="total"]')).to_have_text("1")
+    moved = boss.locator("#moved-to-dm")
+    expect(moved.locator('[data-figure="moved"]')).to_have_text("1")
+    expect(moved.locator('[data-figure="dm_received"]')).to_contain_text("1")
+    expect(moved.locator('[data-figure="dm_answered"]')).to_contain_text("0")
+    width = boss.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] == PHONE["width"]
+    assert boss.errors == []

@@ -1,6 +1,7 @@
 """Roll-ups against the exact computation on seeded data (SQLite and PostgreSQL): the counts are
-equal and the percentiles within 1%, for aligned and unaligned periods in several time zones;
-rebuilds are repeatable, and a refresh picks up what changed after the watermark."""
+equal and the percentiles within 1%, for aligned and unaligned periods in several time zones,
+overall and by channel (posts and DMs, mentions moved to DM); rebuilds are repeatable, and a
+refresh picks up what changed after the watermark."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from helpdesk.extensions import db
 from helpdesk.models import (
     BrandAccount,
     Mention,
+    MentionKind,
     MentionStatus,
     Priority,
     Reply,
@@ -45,12 +47,16 @@ EXACT_KEYS = (
     "oldest_open",
     "per_hour",
     "sla_seconds",
+    "moved_to_dm",
 )
+CHANNEL_PERCENTILES = ("median_first_response_seconds", "p90_first_response_seconds")
 
 
 def seed(make_employee, mentions: int = 700, seed: int = 3) -> list[int]:
     """Mentions at varied times and priorities, answered by several employees (a few only after
-    a failed reply), answered elsewhere, dismissed or open; every row changed long ago."""
+    a failed reply), answered elsewhere, dismissed or open; one in five a DM; some public ones
+    moved to DM, the customer's DM linked to most of them, answered or not; every row changed
+    long ago."""
     rng = random.Random(seed)
     staff = [make_employee(f"07{n:02d}", name=f"Agent {n}").id for n in range(6)]
     db.session.add(BrandAccount(x_user_id=1, username="acme", name="Acme"))
@@ -73,8 +79,12 @@ def seed(make_employee, mentions: int = 700, seed: int = 3) -> list[int]:
             else MentionStatus.OPEN
         )
         waited = timedelta(seconds=rng.lognormvariate(7, 1.2))
+        dm = n % 5 == 2
         mention = Mention(
             tweet_id=10_000 + n,
+            kind=MentionKind.DM if dm else MentionKind.POST,
+            dm_conversation_id="1-42" if dm else None,
+            moved_to_dm_at=created + timedelta(minutes=1) if not dm and n % 9 == 0 else None,
             brand_account_id=brand,
             author_x_id=42,
             conversation_id=10_000 + n,
@@ -96,8 +106,34 @@ def seed(make_employee, mentions: int = 700, seed: int = 3) -> list[int]:
                 waited *= 3
                 author = rng.choice(staff)
             db.session.add(reply(mention.id, author, created + waited, ReplyStatus.POSTED))
+        if mention.moved_to_dm_at is not None and n % 4 != 0:
+            # The customer's DM, linked to the moved mention: answered, or not yet.
+            ids.append(linked_dm(mention, n, author=rng.choice(staff), answered=n % 2 == 1))
     db.session.commit()
     return ids
+
+
+def linked_dm(moved: Mention, n: int, *, author: int, answered: bool) -> int:
+    """The customer's DM continuing a mention moved to DM, in a later bucket."""
+    created = moved.created_at + timedelta(minutes=40)
+    dm = Mention(
+        tweet_id=900_000 + n,
+        kind=MentionKind.DM,
+        dm_conversation_id="1-42",
+        dm_of_mention_id=moved.id,
+        brand_account_id=moved.brand_account_id,
+        author_x_id=42,
+        text=f"dm {n}",
+        created_at=created,
+        ingested_at=created,
+        status=MentionStatus.ANSWERED if answered else MentionStatus.OPEN,
+        changed_at=LONG_AGO,
+    )
+    db.session.add(dm)
+    db.session.flush()
+    if answered:
+        db.session.add(reply(dm.id, author, created + timedelta(minutes=5), ReplyStatus.POSTED))
+    return dm.id
 
 
 def reply(mention_id: int, author_id: int, posted_at, status: ReplyStatus) -> Reply:
@@ -119,6 +155,13 @@ def assert_same_figures(got: dict, exact: dict) -> None:
         assert got[key] == exact[key], key
     for key in ("median_first_response_seconds", "p90_first_response_seconds"):
         assert got[key] == pytest.approx(exact[key], rel=0.01, abs=0.001), key
+    assert [c["channel"] for c in got["by_channel"]] == ["post", "dm"]
+    for mine, theirs in zip(got["by_channel"], exact["by_channel"], strict=True):
+        for key in theirs:
+            if key in CHANNEL_PERCENTILES and theirs[key] is not None:
+                assert mine[key] == pytest.approx(theirs[key], rel=0.01, abs=0.001), key
+            else:
+                assert mine[key] == theirs[key], (mine["channel"], key)
     assert [(p["number"], p["name"], p["replies_posted"]) for p in got["per_employee"]] == [
         (p["number"], p["name"], p["replies_posted"]) for p in exact["per_employee"]
     ]
@@ -204,28 +247,38 @@ def test_a_rebuild_gives_the_same_rows_every_time(seeded):
     assert rollup_rows() == first
 
 
-def test_the_migration_builds_what_a_rebuild_builds(seeded):
-    """Migration 0013's build over existing data writes the rows a rebuild writes (run on
-    emptied roll-up tables: later migrations cannot all be downgraded on SQLite)."""
+def load_migration(name: str):
+    """A migration module from migrations/versions, by file name."""
     import importlib.util
     from pathlib import Path
 
+    path = Path(__file__).parents[2] / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
+def test_the_migrations_build_what_a_rebuild_builds(seeded):
+    """Migration 0013's build over existing data (it knows no channels: every DM a post), then
+    0022's rebuild by channel, write the rows a rebuild writes (run on emptied roll-up tables:
+    later migrations cannot all be downgraded on SQLite)."""
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
     rebuilt = rollup_rows()
-    path = Path(__file__).parents[2] / "migrations" / "versions" / "0013_rollups.py"
-    spec = importlib.util.spec_from_file_location("migration_0013", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
     db.session.remove()
     with db.engine.begin() as conn:
         for model in (RollupCount, RollupResponseBin, RollupEmployeeBin, RollupState):
             conn.execute(sa.delete(model))
         with Operations.context(MigrationContext.configure(conn)):
-            migration._build()
-    assert rollup_rows() == rebuilt
+            load_migration("0013_rollups")._build()
     assert rollups.state().watermark is not None
+    assert {row[3] for row in rollup_rows()["rollup_counts"]} == {"post"}
+    db.session.remove()
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        load_migration("0022_channels")._build()
+    assert rollup_rows() == rebuilt
 
 
 def test_a_refresh_takes_in_new_replies(seeded):
@@ -293,13 +346,25 @@ def test_the_rebuild_command(runner, seeded):
 
     before = rollup_rows()
     db.session.rollback()
+    argv = ["rollups", "rebuild", "--from", "2025-10-25", "--to", "2025-11-01T12:00:00Z"]
+    for _ in range(2):  # replayable: the second run finds and leaves the same rows
+        db.session.rollback()  # SQLite: hold no lock while the command writes
+        result = runner.invoke(main, argv)
+        assert result.exit_code == 0, result.output
+        assert "rebuilt 2025-10-25T00:00:00+00:00 .. 2025-11-01T12:00:00+00:00" in result.output
+        db.session.expire_all()
+        assert rollup_rows() == before
+    db.session.execute(sa.delete(RollupCount).where(RollupCount.channel == "dm"))
+    db.session.commit()
     result = runner.invoke(
-        main, ["rollups", "rebuild", "--from", "2025-10-25", "--to", "2025-11-01T12:00:00Z"]
+        main, ["rollups", "rebuild", "--from", "2025-10-01", "--to", "2025-12-01"]
     )
     assert result.exit_code == 0, result.output
-    assert "rebuilt 2025-10-25T00:00:00+00:00 .. 2025-11-01T12:00:00+00:00" in result.output
     db.session.expire_all()
-    assert rollup_rows() == before
+    assert rollup_rows() == before  # the DMs' rows are back, by channel
+    start, end = PERIODS[0][1:]
+    exact = coverage_exact(start, end, "Asia/Tokyo", now=NOW)
+    assert_same_figures(rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW), exact)
     bad = runner.invoke(main, ["rollups", "rebuild", "--from", "yesterday", "--to", "2025-11-01"])
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
     half = runner.invoke(main, ["rollups", "rebuild", "--from", "2025-11-01"])
@@ -315,3 +380,85 @@ def runner(app, environ, monkeypatch):
         monkeypatch.setenv(name, value)
     db.session.rollback()
     return CliRunner()
+
+
+def test_the_seeded_desk_has_both_channels_and_moves(seeded):
+    """The equality tests compare something: both channels and every moved count are non-zero
+    in the roll-ups, and the DMs' figures are not the posts'."""
+    start, end = PERIODS[0][1:]
+    got = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)
+    post, dm = got["by_channel"]
+    assert post["total"] > 300 and dm["total"] > 100
+    assert post["total"] + dm["total"] == got["total"]
+    assert dm["sla_met"] > 0 and post["sla_missed"] > 0
+    assert dm["median_first_response_seconds"] != post["median_first_response_seconds"]
+    moved = got["moved_to_dm"]
+    assert moved["moved"] > moved["dm_received"] > moved["dm_answered"] > 0
+    channels = {row[3] for row in rollup_rows()["rollup_counts"]}
+    assert channels == {"post", "dm"}
+
+
+def test_a_refresh_takes_in_a_dm_linked_later(seeded):
+    """A customer's DM linked to a moved mention, then answered, changes only the DM's row:
+    the moved mention's bucket is computed live at once and refreshed by the job, exact."""
+    start, end = PERIODS[0][1:]
+    moved = db.session.scalars(
+        sa.select(Mention)
+        .where(
+            Mention.moved_to_dm_at.is_not(None),
+            ~sa.exists()
+            .where(sa.literal_column("d.dm_of_mention_id") == Mention.id)
+            .select_from(sa.table("mentions").alias("d")),
+            Mention.created_at >= start,
+            Mention.created_at < end - timedelta(days=1),
+        )
+        .order_by(Mention.id)
+    ).first()
+    assert moved is not None
+    before = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)["moved_to_dm"]
+    dm_id = linked_dm(moved, 1, author=db.session.scalar(sa.select(Reply.author_id)), answered=0)
+    db.session.commit()
+    linked_at = datetime.now(UTC)  # after the watermark, as the DM poll's link is
+    db.session.execute(sa.update(Mention).where(Mention.id == dm_id).values(changed_at=linked_at))
+    db.session.commit()
+    exact = coverage_exact(start, end, "Asia/Tokyo", now=NOW)
+    assert exact["moved_to_dm"]["dm_received"] == before["dm_received"] + 1
+    assert_same_figures(rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW), exact)
+    assert rollups.bucket_of(moved.created_at) in rollups.changed_buckets(linked_at)
+    jobs.refresh_rollups()
+    db.session.execute(  # the DM answered elsewhere: a Core UPDATE, as the DM poll's
+        sa.update(Mention)
+        .where(Mention.id == dm_id)
+        .values(status=MentionStatus.ANSWERED_ELSEWHERE, closed_at=moved.created_at)
+    )
+    db.session.commit()
+    exact = coverage_exact(start, end, "Asia/Tokyo", now=NOW)
+    assert exact["moved_to_dm"]["dm_answered"] == before["dm_answered"] + 1
+    assert_same_figures(rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW), exact)
+    jobs.refresh_rollups()
+    later = datetime.now(UTC) + rollups.LAG + timedelta(seconds=5)
+    rollups.state().watermark = later
+    db.session.commit()
+    assert_same_figures(rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW), exact)
+    rows = rollup_rows()
+    rollups.rebuild()
+    assert rollup_rows() == rows
+
+
+def test_migration_0022_builds_what_a_rebuild_builds(seeded):
+    """Migration 0022's rebuild by channel writes the rows a rebuild writes, over rows left
+    by the narrower keys (every DM counted as a post) and a stale watermark."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    rebuilt = rollup_rows()
+    migration = load_migration("0022_channels")
+    db.session.execute(sa.update(RollupCount).values(mentions=RollupCount.mentions + 7))
+    db.session.execute(sa.delete(RollupResponseBin).where(RollupResponseBin.channel == "dm"))
+    rollups.state().watermark = LONG_AGO
+    db.session.commit()
+    db.session.remove()
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        migration._build()
+    assert rollup_rows() == rebuilt
+    assert rollups.state().watermark > NOW

@@ -20,7 +20,9 @@ BOUNDS = {
     "mention": 8,  # + the notes on the mention and its customer (one query)
     "dashboard": 9,
     "escalations": 10,
-    "coverage": 13,  # roll-ups: state, sums, histograms, what changed, live edges (rollup_figures)
+    # roll-ups: state, sums, histograms, what changed, live edges (rollup_figures); the by-channel
+    # and moved-to-DM panels read the same sums (channel is a key, the moves are columns): +0
+    "coverage": 13,
     "audit": 3,
     "api_mentions": 7,
 }
@@ -113,3 +115,40 @@ def test_a_quiet_live_inbox_poll_runs_only_the_login_statement(app, client, desk
         response = client.get("/inbox/live", headers={"If-None-Match": etag})
     assert response.status_code == 304
     assert len(seen) == LIVE_POLL_304
+
+
+def test_the_coverage_panels_by_channel_cost_no_statement(app, client, desk):
+    """With DMs and mentions moved to DM (some continued by a DM) on the desk, in the roll-ups
+    and changed since, the coverage page still runs its bound: its by-channel and moved-to-DM
+    panels come from the same sums."""
+    from datetime import timedelta
+
+    from helpdesk.models import Mention, MentionKind, MentionStatus
+    from helpdesk.models.types import utcnow
+
+    ids = desk(5)
+    moved_at = utcnow()
+    db.session.execute(
+        sa.update(Mention).where(Mention.id.in_(ids[:3])).values(moved_to_dm_at=moved_at)
+    )
+    for n, post_id in enumerate(ids[:2]):
+        post = db.session.get(Mention, post_id)
+        db.session.add(
+            Mention(
+                tweet_id=990_000 + n,
+                kind=MentionKind.DM,
+                dm_conversation_id=f"1-{post.author_x_id}",
+                dm_of_mention_id=post_id,
+                brand_account_id=post.brand_account_id,
+                author_x_id=post.author_x_id,
+                text="my order number is 123",
+                created_at=moved_at - timedelta(hours=n),
+                status=MentionStatus.ANSWERED if n else MentionStatus.OPEN,
+            )
+        )
+    db.session.commit()
+    rollups.refresh()
+    page = lambda: client.get("/supervise/coverage?period=7d")  # noqa: E731
+    assert statements(app, page) == BOUNDS["coverage"]
+    html = client.get("/supervise/coverage?period=7d").text
+    assert 'data-channel="dm"' in html and 'data-figure="moved">3<' in html
