@@ -87,6 +87,8 @@ _MENTION: dict[str, Schema] = {
     # A public mention moved to DM: when; a DM continuing such a mention: that mention's id.
     "moved_to_dm_at": nullable(TIME),
     "dm_of_mention_id": nullable(ID),
+    # The desk's tags set on it (dispositions), sorted by name.
+    "tags": {"type": "array", "items": STRING},
 }
 
 _REPLY: dict[str, Schema] = {
@@ -376,6 +378,15 @@ SCHEMAS["Skills"] = closed(
     }
 )
 SCHEMAS["Tag"] = closed({"id": ID, "name": STRING})
+SCHEMAS["TagSuggestion"] = closed(
+    {
+        "name": STRING,
+        # text: the mention names the tag (or its lemma); colleagues: they set it on mentions
+        # sharing the text's terms (count: how often, summed over the terms).
+        "sources": {"type": "array", "items": {"enum": ["text", "colleagues"]}},
+        "count": {"type": "integer", "minimum": 0},
+    }
+)
 SCHEMAS["Note"] = closed(
     {
         "id": ID,
@@ -470,9 +481,29 @@ OPERATIONS: dict[tuple[str, str], Schema] = {
                 " only continues the order it came from",
             ),
             query("kind", {"enum": ["all", "post", "dm"]}, "public mentions, DMs or both"),
+            query("tag", STRING, "only mentions carrying this tag of the desk's list"),
         ],
         "ok": answer(200, "MentionPage"),
-        "errors": [400],
+        "errors": [400, 422],
+        "description": "400 invalid_status, invalid_limit, invalid_cursor, invalid_sort,"
+        " invalid_kind; 422 unknown_tag (an unknown `tag`: the error lists `unknown` and"
+        " `known`).",
+    },
+    ("put", "/mentions/{mention_id}/tags"): {
+        # Replaces the set: [] takes every tag off. Names are NFC-normalised, deduplicated.
+        "body": body({"tags": {"type": "array", "items": STRING, "maxItems": 100}}, ["tags"]),
+        "ok": answer(200, "Mention"),
+        "errors": [400, 403, 404, 422],
+        "description": "400 invalid_request (not a JSON object), invalid_tags (tags is not a"
+        " list of strings), invalid_text (a lone surrogate, a control or invisible character);"
+        " 403 tag_needs_claim (a trainee tags only a mention they hold); 422 unknown_tag (lists"
+        " `unknown` and `known`), too_many_tags (more than 10).",
+    },
+    ("get", "/mentions/{mention_id}/tags/suggestions"): {
+        "ok": answer(200, items_of(ref("TagSuggestion"))),
+        "errors": [404],
+        "description": "At most five: tags the text names (by name or fugashi lemma) first,"
+        " then by how often colleagues set each on mentions sharing the text's terms.",
     },
     ("get", "/mentions/{mention_id}"): {"ok": answer(200, "MentionWithReplies"), "errors": [404]},
     ("post", "/mentions/{mention_id}/claim"): {

@@ -23,7 +23,6 @@ from helpdesk.models.types import utcnow
 from helpdesk.services import audit
 from helpdesk.services.errors import Forbidden, InvalidInput, Unprocessable
 from helpdesk.services.guidelines import invisible_characters
-from helpdesk.services.listening_rollups import current, mention_terms
 from helpdesk.services.mentions import get_mention
 from helpdesk.services.skills import list_tags
 
@@ -152,6 +151,9 @@ def set_mention_tags(mention: Mention | int, names: object, actor: Employee) -> 
 
 def text_terms(text: str) -> list[str]:
     """A text's terms as listening counts them (fugashi lemmas, English words), each once."""
+    # Imported here: listening's roll-ups import escalation, which the inbox (our caller) feeds.
+    from helpdesk.services.listening_rollups import current, mention_terms
+
     handle, _rules = current()
     words, _hashtags = mention_terms(text or "", handle)
     return sorted(t for t in words if len(t) <= MAX_TERM)[:MAX_TERMS]
@@ -195,10 +197,11 @@ def tags_by_mention(mention_ids: list[int]) -> dict[int, list[str]]:
             sa.select(mention_tags.c.mention_id, Tag.name)
             .join(Tag, Tag.id == mention_tags.c.tag_id)
             .where(mention_tags.c.mention_id.in_(mention_ids))
-            .order_by(Tag.name)
         )
         for mention_id, name in rows:
             found[mention_id].append(name)
+        for names in found.values():
+            names.sort()  # by code point on both backends (a database collation may differ)
     return found
 
 
@@ -252,6 +255,8 @@ def suggest_tags(mention: Mention | int, limit: int = MAX_SUGGESTIONS) -> list[S
 def _names_in_text(name: str, folded: str, terms: set[str]) -> bool:
     """Whether the text names this tag: its lemmas among the text's terms, or (for a name that
     is not plain ASCII, where words have no spaces) the name itself inside the text."""
+    from helpdesk.services.listening_rollups import mention_terms
+
     own, _hashtags = mention_terms(name, "")
     if own and own <= terms:
         return True

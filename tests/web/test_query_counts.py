@@ -22,7 +22,7 @@ BOUNDS = {
     "escalations": 10,
     "coverage": 13,  # roll-ups: state, sums, histograms, what changed, live edges (rollup_figures)
     "audit": 3,
-    "api_mentions": 7,
+    "api_mentions": 8,  # + the listed mentions' tags (one query for the page)
 }
 LIVE_POLL_304 = 1  # the inbox's quiet poll: the signed-in employee, then Redis only
 
