@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,7 +21,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Employee, Mention, Role, Tag, TagTermCount, mention_tags
 from helpdesk.models.routing import MAX_TERM
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit
+from helpdesk.services import audit, listening_text
 from helpdesk.services.errors import Forbidden, InvalidInput, Unprocessable
 from helpdesk.services.guidelines import invisible_characters
 from helpdesk.services.mentions import get_mention
@@ -29,6 +30,7 @@ from helpdesk.services.skills import list_tags
 MAX_TAGS = 10  # tags on one mention
 MAX_SUGGESTIONS = 5
 MAX_TERMS = 40  # a mention's terms counted for suggestions: a long text adds no more
+TEXT_CACHE = 4_096  # texts whose terms a process remembers (a page asks again on each view)
 
 
 @dataclass(frozen=True)
@@ -151,12 +153,13 @@ def set_mention_tags(mention: Mention | int, names: object, actor: Employee) -> 
 
 def text_terms(text: str) -> list[str]:
     """A text's terms as listening counts them (fugashi lemmas, English words), each once."""
-    # Imported here: listening's roll-ups import escalation, which the inbox (our caller) feeds.
-    from helpdesk.services.listening_rollups import current, mention_terms
+    return list(_terms(text or ""))
 
-    handle, _rules = current()
-    words, _hashtags = mention_terms(text or "", handle)
-    return sorted(t for t in words if len(t) <= MAX_TERM)[:MAX_TERMS]
+
+@lru_cache(maxsize=TEXT_CACHE)
+def _terms(text: str) -> tuple[str, ...]:
+    # Without the brand's handle (a statement to read it): @mentions are no terms anyway.
+    return tuple(sorted({t for t in listening_text.terms(text) if len(t) <= MAX_TERM})[:MAX_TERMS])
 
 
 def _count_terms(terms: list[str], added: list[int], removed: list[int]) -> None:
@@ -223,15 +226,18 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def suggest_tags(mention: Mention | int, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
+def suggest_tags(
+    mention: Mention | int, limit: int = MAX_SUGGESTIONS, tags: list[Tag] | None = None
+) -> list[Suggestion]:
     """At most `limit` tags for this mention: those its text names (by name or lemma) first,
-    then by how often colleagues set each on mentions sharing its terms (one indexed query)."""
+    then by how often colleagues set each on mentions sharing its terms (one indexed query);
+    `tags`: the desk's list when the caller has read it already."""
     if not isinstance(mention, Mention):
         mention = get_mention(mention)
     terms = text_terms(mention.text)
     folded = _fold(mention.text or "")
     term_set = set(terms)
-    tags = list_tags()
+    tags = list_tags() if tags is None else tags
     counts: dict[int, int] = {}
     if terms:
         total = sa.func.sum(TagTermCount.count)
@@ -255,9 +261,7 @@ def suggest_tags(mention: Mention | int, limit: int = MAX_SUGGESTIONS) -> list[S
 def _names_in_text(name: str, folded: str, terms: set[str]) -> bool:
     """Whether the text names this tag: its lemmas among the text's terms, or (for a name that
     is not plain ASCII, where words have no spaces) the name itself inside the text."""
-    from helpdesk.services.listening_rollups import mention_terms
-
-    own, _hashtags = mention_terms(name, "")
+    own = set(_terms(name))
     if own and own <= terms:
         return True
     key = _fold(name)
