@@ -138,6 +138,22 @@ _PERIOD_FIGURES: dict[str, Schema] = {
     "total": {"type": "integer", "minimum": 0},
 }
 
+_RATE = nullable({"type": "number"})
+_BY_TAG = closed(
+    {
+        "tag": STRING,
+        "total": INTEGER,
+        "answered": INTEGER,
+        "answered_elsewhere": INTEGER,
+        "dismissed": INTEGER,
+        "open": INTEGER,
+        "responded": INTEGER,
+        "within_sla": INTEGER,
+        "response_rate": _RATE,
+        "within_sla_rate": _RATE,
+    }
+)
+
 SCHEMAS: dict[str, Schema] = {
     "Error": {
         "type": "object",
@@ -294,6 +310,8 @@ SCHEMAS: dict[str, Schema] = {
                 "per_employee": {"type": "array", "items": {"type": "object"}},
                 "per_hour": {"type": "array", "items": {"type": "object"}},
                 "guideline_hits": {"type": "array", "items": {"type": "object"}},
+                # Per tag (a mention with two tags counts under each), most mentions first.
+                "by_tag": {"type": "array", "items": _BY_TAG},
             },
             required=[*_PERIOD_FIGURES, "answered", "dismissed", "open", "response_rate"],
         ),
@@ -315,6 +333,11 @@ SCHEMAS: dict[str, Schema] = {
             "top_hashtags": {"type": "array", "items": {"type": "object"}},
             "by_priority": {"type": "array", "items": {"type": "object"}},
             "by_tone": {"type": "array", "items": {"type": "object"}},
+            # Mentions per tag in the window; share of the per-tag counts.
+            "by_tag": {
+                "type": "array",
+                "items": closed({"tag": STRING, "mentions": INTEGER, "share": {"type": "number"}}),
+            },
         },
         required=[*_PERIOD_FIGURES, "volume", "top_terms"],
     ),

@@ -23,7 +23,8 @@ BOUNDS = {
     "mention": 11,
     "dashboard": 9,
     "escalations": 10,
-    "coverage": 13,  # roll-ups: state, sums, histograms, what changed, live edges (rollup_figures)
+    "coverage": 17,  # roll-ups: state, sums, histograms, what changed, live edges (rollup_figures)
+    # + by tag: the tag roll-up's sums, its changed buckets taken away, live rows, tag names
     "audit": 3,
     "api_mentions": 8,  # + the listed mentions' tags (one query for the page)
 }

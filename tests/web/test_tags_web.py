@@ -116,3 +116,37 @@ def test_the_live_rows_honour_the_tag_and_their_etag_differs_per_filter(
     moved = client.get("/inbox/live?tag=配送", headers={"If-None-Match": tagged.headers["ETag"]})
     assert moved.status_code == 200 and moved.headers["X-Inbox-Rows"] == "2"
     assert client.get("/inbox/live?tag=カメラ").status_code == 422
+
+
+def test_coverage_and_listening_break_down_by_tag_on_the_pages_and_the_api(
+    client, supervisor, make_employee, mentions, api_as
+):
+    """A mention with two tags counts under each: the coverage page says so (both languages),
+    listening lists the volume per tag, and the JSON answers carry `by_tag`."""
+    first, second, third = mentions("@acme_help 一", "@acme_help 二", "@acme_help 三")
+    make_tags("配送", "返品")
+    agent = make_employee("0427")
+    tagging.set_mention_tags(first, ["配送", "返品"], agent)
+    tagging.set_mention_tags(second, ["配送"], agent)
+    html = client.get("/supervise/coverage?period=7d", headers=EN).text
+    rows = re.findall(r'<tr data-tag="([^"]+)">.*?data-tag-figure="total">(\d+)<', html)
+    assert rows == [("配送", "2"), ("返品", "1")]
+    assert "A mention with two tags counts under each" in html
+    ja = client.get("/supervise/coverage?period=7d", headers=JA).text
+    assert "タグ別" in ja and "2つのタグ" in ja
+    listened = client.get("/supervise/listening?period=7d", headers=JA).text
+    assert re.findall(r'<tr data-tag="([^"]+)">.*?data-tag-figure="mentions">(\d+)<', listened) == [
+        ("配送", "2"),
+        ("返品", "1"),
+    ]
+    boss = api_as("0003", "supervisor")
+    by_tag = boss.get("/coverage").get_json()["by_tag"]
+    assert [(row["tag"], row["total"], row["open"]) for row in by_tag] == [
+        ("配送", 2, 2),
+        ("返品", 1, 1),
+    ]
+    volumes = boss.get("/listening").get_json()["by_tag"]
+    assert volumes == [
+        {"tag": "配送", "mentions": 2, "share": 0.6667},
+        {"tag": "返品", "mentions": 1, "share": 0.3333},
+    ]
