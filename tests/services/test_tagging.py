@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import AuditEvent, TagTermCount, mention_tags
+from helpdesk.models import AuditEvent, Employee, TagTermCount, mention_tags
 from helpdesk.services import inbox, tagging
 from helpdesk.services.errors import Forbidden, InvalidInput, Unprocessable
 from tests.support.routing import make_tags, post
@@ -146,3 +146,26 @@ def test_at_most_five_suggestions(app, x, make_employee):
     make_tags(*names)
     [mention_id] = post(x, "配送の荷物が遅延、返品か交換か在庫を確認")
     assert len(tagging.suggest_tags(mention_id)) == 5
+
+
+def test_the_demo_tags_a_few_of_its_first_mentions_once(app, x, make_employee):
+    """seed_mention_tags waits for mentions, tags those naming a desk tag as 0103, and runs once."""
+    from helpdesk.demo.seed import DEMO_EMPLOYEES, seed_mention_tags, seed_routing
+
+    for number, role, _name in DEMO_EMPLOYEES:
+        make_employee(number, role)
+    seed_routing()
+    assert seed_mention_tags() is False  # nothing stored yet: try again later
+    [thanks] = post(x, "ありがとう！")
+    assert seed_mention_tags() is False  # nothing fits yet: try again later
+    delivery, returned, late = post(
+        x, "配送状況を教えてください", "開封済みでも返品できますか？", "My refund never arrived"
+    )
+    assert seed_mention_tags() is True
+    found = tagging.tags_by_mention([delivery, returned, late, thanks])
+    assert found == {delivery: ["配送"], returned: ["返品"], late: ["返品", "配送"], thanks: []}
+    setter = db.session.scalar(sa.select(mention_tags.c.set_by_id).limit(1))
+    assert setter == db.session.scalar(sa.select(Employee.id).where(Employee.number == "0103"))
+    tagging.set_mention_tags(delivery, [], db.session.get(Employee, setter))
+    assert seed_mention_tags() is True  # tags there already (返品): nothing more
+    assert tagging.tags_by_mention([delivery])[delivery] == []
