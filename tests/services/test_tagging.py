@@ -169,3 +169,51 @@ def test_the_demo_tags_a_few_of_its_first_mentions_once(app, x, make_employee):
     tagging.set_mention_tags(delivery, [], db.session.get(Employee, setter))
     assert seed_mention_tags() is True  # tags there already (返品): nothing more
     assert tagging.tags_by_mention([delivery])[delivery] == []
+
+
+def test_concurrent_tag_sets_on_one_mention_leave_one_whole_set_and_exact_counts(
+    app, x, make_employee
+):
+    """Ten staff set different tags on one mention at the same instant: it ends with exactly
+    one of the sets, every call succeeds, and the colleagues' counts match what it carries."""
+    import threading
+
+    staff = [make_employee(f"05{n:02d}").id for n in range(10)]
+    make_tags("配送", "返品", "交換", "PC")
+    [mention_id] = post(x, "届いた商品を交換したい")
+    choices = [["配送"], ["返品", "交換"], ["PC"], ["配送", "返品"], []] * 2
+    db.session.rollback()  # end the test's transaction (on SQLite it holds the write lock)
+    barrier = threading.Barrier(len(staff))
+    errors: list[str] = []
+
+    def tag_it(employee_id: int, names: list[str]) -> None:
+        with app.app_context():
+            employee = db.session.get(Employee, employee_id)
+            db.session.rollback()
+            barrier.wait(timeout=30)
+            try:
+                tagging.set_mention_tags(mention_id, names, employee)
+            except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=tag_it, args=(e, c)) for e, c in zip(staff, choices, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    final = _tags(mention_id)
+    assert sorted(final) in [sorted(c) for c in choices]
+    terms = tagging.text_terms("届いた商品を交換したい")
+    counts = db.session.execute(sa.select(TagTermCount.term, TagTermCount.tag_id)).all()
+    tag_ids = set(
+        db.session.scalars(
+            sa.select(mention_tags.c.tag_id).where(mention_tags.c.mention_id == mention_id)
+        )
+    )
+    assert sorted(counts) == sorted((term, t) for term in terms for t in tag_ids)
+    assert set(db.session.scalars(sa.select(TagTermCount.count))) <= {1}
