@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from helpdesk.extensions import db
 from helpdesk.models import Employee, Mention, Role, Tag, TagTermCount, mention_tags
-from helpdesk.models.routing import MAX_TERM
+from helpdesk.models.routing import MAX_TAG, MAX_TERM
 from helpdesk.models.types import utcnow
 from helpdesk.services import audit, listening_text
 from helpdesk.services.errors import Forbidden, InvalidInput, Unprocessable
@@ -68,7 +68,8 @@ def clean_tag_names(names: object) -> list[Tag]:
             f"A mention can carry at most {MAX_TAGS} tags.", code="too_many_tags", limit=MAX_TAGS
         )
     known = {tag.name: tag for tag in list_tags()}
-    unknown = [name for name in wanted if name not in known]
+    # A name longer than any tag is unknown by definition: echoed cut, not in full.
+    unknown = [n if len(n) <= MAX_TAG else n[:MAX_TAG] + "…" for n in wanted if n not in known]
     if unknown:
         raise Unprocessable(
             f"Unknown tags: {', '.join(unknown)}. Known tags: {', '.join(known) or '(none)'}.",

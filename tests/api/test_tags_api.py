@@ -62,6 +62,8 @@ def test_unknown_and_too_many_tags_are_422_and_change_nothing(app, x, api_as):
     unknown = put_tags(agent, mention_id, {"tags": ["配送", "カメラ"]})
     assert unknown.status_code == 422 and error(unknown)["code"] == "unknown_tag"
     assert "配送" in error(unknown)["message"] and error(unknown)["unknown"] == ["カメラ"]
+    long = put_tags(agent, mention_id, {"tags": ["x" * 5000]})
+    assert long.status_code == 422 and error(long)["unknown"] == ["x" * 50 + "…"]
     many = put_tags(agent, mention_id, {"tags": names})
     assert many.status_code == 422 and error(many)["code"] == "too_many_tags"
     assert agent.get(f"/mentions/{mention_id}").get_json()["tags"] == ["配送"]
