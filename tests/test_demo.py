@@ -272,6 +272,19 @@ def test_demo_answers_a_customer_stops_cleanly_and_resumes(
     by_kind = {k["kind"]: k for k in spent["by_kind"]}
     assert by_kind["owned_read"]["units"] >= 1 and by_kind["reply"]["units"] >= 1, spent
     assert spent["today_usd"] > 0 and spent["month_to_date_usd"] >= spent["today_usd"], spent
+    # The demo tags a few of its first mentions as an agent would (helpdesk/demo/seed.py).
+    tagged = mention(demo, f"dtag{secrets.randbelow(10**8)}", "@acme_help 配送状況を教えてください")
+
+    def some_tagged() -> list | None:
+        page = requests.get(
+            f"{demo.web}/api/v1/mentions",
+            params={"status": "all", "limit": 200},
+            headers=auth,
+            timeout=10,
+        ).json()
+        return [m["tags"] for m in page["items"] if m["tags"]] or None
+
+    assert wait_for("the demo to tag its first mentions", INGEST_SECONDS, some_tagged), tagged
 
     assert_stopped_cleanly(demo, ports)
 

@@ -87,6 +87,8 @@ _MENTION: dict[str, Schema] = {
     # A public mention moved to DM: when; a DM continuing such a mention: that mention's id.
     "moved_to_dm_at": nullable(TIME),
     "dm_of_mention_id": nullable(ID),
+    # The desk's tags set on it (dispositions), sorted by name.
+    "tags": {"type": "array", "items": STRING},
 }
 
 _REPLY: dict[str, Schema] = {
@@ -139,6 +141,21 @@ _PERIOD_FIGURES: dict[str, Schema] = {
 _COUNTED = {"type": "integer", "minimum": 0}
 _SHARE = nullable({"type": "number", "minimum": 0, "maximum": 1})
 _SECONDS = nullable({"type": "number", "minimum": 0})
+_RATE = nullable({"type": "number"})
+_BY_TAG = closed(
+    {
+        "tag": STRING,
+        "total": INTEGER,
+        "answered": INTEGER,
+        "answered_elsewhere": INTEGER,
+        "dismissed": INTEGER,
+        "open": INTEGER,
+        "responded": INTEGER,
+        "within_sla": INTEGER,
+        "response_rate": _RATE,
+        "within_sla_rate": _RATE,
+    }
+)
 
 SCHEMAS: dict[str, Schema] = {
     "Error": {
@@ -331,6 +348,8 @@ SCHEMAS: dict[str, Schema] = {
                     " whose customer then wrote a DM (`dm_received`); of those, the ones whose"
                     " DM was answered (`dm_answered`). Rates: of moved, of received.",
                 },
+                # Per tag (a mention with two tags counts under each), most mentions first.
+                "by_tag": {"type": "array", "items": _BY_TAG},
             },
             required=[
                 *_PERIOD_FIGURES,
@@ -360,6 +379,11 @@ SCHEMAS: dict[str, Schema] = {
             "top_hashtags": {"type": "array", "items": {"type": "object"}},
             "by_priority": {"type": "array", "items": {"type": "object"}},
             "by_tone": {"type": "array", "items": {"type": "object"}},
+            # Mentions per tag in the window; share of the per-tag counts.
+            "by_tag": {
+                "type": "array",
+                "items": closed({"tag": STRING, "mentions": INTEGER, "share": {"type": "number"}}),
+            },
         },
         required=[*_PERIOD_FIGURES, "volume", "top_terms"],
     ),
@@ -423,6 +447,15 @@ SCHEMAS["Skills"] = closed(
     }
 )
 SCHEMAS["Tag"] = closed({"id": ID, "name": STRING})
+SCHEMAS["TagSuggestion"] = closed(
+    {
+        "name": STRING,
+        # text: the mention names the tag (or its lemma); colleagues: they set it on mentions
+        # sharing the text's terms (count: how often, summed over the terms).
+        "sources": {"type": "array", "items": {"enum": ["text", "colleagues"]}},
+        "count": {"type": "integer", "minimum": 0},
+    }
+)
 SCHEMAS["Note"] = closed(
     {
         "id": ID,
@@ -517,9 +550,29 @@ OPERATIONS: dict[tuple[str, str], Schema] = {
                 " only continues the order it came from",
             ),
             query("kind", {"enum": ["all", "post", "dm"]}, "public mentions, DMs or both"),
+            query("tag", STRING, "only mentions carrying this tag of the desk's list"),
         ],
         "ok": answer(200, "MentionPage"),
-        "errors": [400],
+        "errors": [400, 422],
+        "description": "400 invalid_status, invalid_limit, invalid_cursor, invalid_sort,"
+        " invalid_kind; 422 unknown_tag (an unknown `tag`: the error lists `unknown` and"
+        " `known`).",
+    },
+    ("put", "/mentions/{mention_id}/tags"): {
+        # Replaces the set: [] takes every tag off. Names are NFC-normalised, deduplicated.
+        "body": body({"tags": {"type": "array", "items": STRING, "maxItems": 100}}, ["tags"]),
+        "ok": answer(200, "Mention"),
+        "errors": [400, 403, 404, 422],
+        "description": "400 invalid_request (not a JSON object), invalid_tags (tags is not a"
+        " list of strings), invalid_text (a lone surrogate, a control or invisible character);"
+        " 403 tag_needs_claim (a trainee tags only a mention they hold); 422 unknown_tag (lists"
+        " `unknown` and `known`), too_many_tags (more than 10).",
+    },
+    ("get", "/mentions/{mention_id}/tags/suggestions"): {
+        "ok": answer(200, items_of(ref("TagSuggestion"))),
+        "errors": [404],
+        "description": "At most five: tags the text names (by name or fugashi lemma) first,"
+        " then by how often colleagues set each on mentions sharing the text's terms.",
     },
     ("get", "/mentions/{mention_id}"): {"ok": answer(200, "MentionWithReplies"), "errors": [404]},
     ("post", "/mentions/{mention_id}/claim"): {

@@ -11,6 +11,7 @@ from helpdesk.api.auth import int_arg, json_body, token_required
 from helpdesk.api.serializers import escalation_json
 from helpdesk.models import Role
 from helpdesk.services import escalation
+from helpdesk.services.tagging import tags_by_mention
 
 
 @bp.get("/escalations")
@@ -20,7 +21,8 @@ def list_escalations() -> ResponseReturnValue:
     items = escalation.list_escalations(
         request.args.get("status") or "open", limit=int_arg("limit", 200)
     )
-    return jsonify({"items": [escalation_json(e) for e in items]})
+    tags = tags_by_mention([e.mention_id for e in items])
+    return jsonify({"items": [escalation_json(e, tags=tags[e.mention_id]) for e in items]})
 
 
 @bp.post("/escalations/<id:escalation_id>/assign")

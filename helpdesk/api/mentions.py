@@ -8,15 +8,23 @@ from flask_login import current_user
 
 from helpdesk.api import bp
 from helpdesk.api.auth import int_arg, json_body, token_required
-from helpdesk.api.serializers import escalation_json, mention_json, note_json, reply_json
-from helpdesk.services import dms, escalation, inbox, mentions, notes, replies
+from helpdesk.api.serializers import (
+    escalation_json,
+    mention_json,
+    mentions_json,
+    note_json,
+    reply_json,
+    suggestion_json,
+)
+from helpdesk.services import dms, escalation, inbox, mentions, notes, replies, tagging
 from helpdesk.web.errors import ApiError
 
 
 @bp.get("/mentions")
 @token_required()
 def list_mentions() -> ResponseReturnValue:
-    """A keyset page of mentions by status, in the customer's order or by priority."""
+    """A keyset page of mentions by status (and kind, and tag), in the customer's order or by
+    priority."""
     page = inbox.list_mentions(
         request.args.get("status") or "open",
         limit=int_arg("limit", 50),
@@ -25,10 +33,9 @@ def list_mentions() -> ResponseReturnValue:
         search=request.args.get("q"),
         sort=request.args.get("sort") or None,
         kind=request.args.get("kind"),
+        tag=request.args.get("tag") or None,
     )
-    return jsonify(
-        {"items": [mention_json(m) for m in page.items], "next_cursor": page.next_cursor}
-    )
+    return jsonify({"items": mentions_json(page.items), "next_cursor": page.next_cursor})
 
 
 @bp.get("/mentions/<id:mention_id>")
@@ -113,3 +120,18 @@ def create_note(mention_id: int) -> ResponseReturnValue:
     body = json_body()
     note = notes.add_note(mention_id, current_user, body.get("text"), body.get("about"))
     return jsonify({"note": note_json(note)}), 201
+
+
+@bp.put("/mentions/<id:mention_id>/tags")
+@token_required()
+def set_tags(mention_id: int) -> ResponseReturnValue:
+    """Replace a mention's tags with names from the desk's list (422 unknown_tag lists them)."""
+    mention = tagging.set_mention_tags(mention_id, json_body().get("tags"), current_user)
+    return jsonify(mention_json(mention))
+
+
+@bp.get("/mentions/<id:mention_id>/tags/suggestions")
+@token_required()
+def tag_suggestions(mention_id: int) -> ResponseReturnValue:
+    """At most five tags for a mention: named in its text first, then by colleagues' tagging."""
+    return jsonify({"items": [suggestion_json(s) for s in tagging.suggest_tags(mention_id)]})

@@ -93,8 +93,11 @@ def _operation(app: Flask, rule: Rule, spec: dict[str, Any]) -> dict[str, Any]:
         "responses": {str(status): body for status, body in sorted(responses.items())},
         "security": [{"bearer": []}] if needs_token else [],
     }
+    described = [spec["description"]] if "description" in spec else []
     if role is not None:
-        operation["description"] = f"Needs the {role.value} role or higher."
+        described.insert(0, f"Needs the {role.value} role or higher.")
+    if described:
+        operation["description"] = " ".join(described)
     if "body" in spec:
         operation["requestBody"] = spec["body"]
     return operation

@@ -16,6 +16,7 @@ from helpdesk.models import (
 )
 from helpdesk.models.types import iso_utc, utcnow
 from helpdesk.services.escalation import due_at
+from helpdesk.services.tagging import Suggestion, tags_by_mention
 
 
 def iso(value: datetime | None) -> str | None:
@@ -23,8 +24,13 @@ def iso(value: datetime | None) -> str | None:
     return iso_utc(value)
 
 
-def mention_json(mention: Mention, now: datetime | None = None) -> dict[str, object]:
-    """A mention as the contract describes it."""
+def mention_json(
+    mention: Mention, now: datetime | None = None, tags: list[str] | None = None
+) -> dict[str, object]:
+    """A mention as the contract describes it; `tags` (sorted names) read here unless a list
+    passes them in (tags_by_mention: one query for the whole list)."""
+    if tags is None:
+        tags = tags_by_mention([mention.id])[mention.id]
     holder = mention.claim_holder(now or utcnow())
     author = mention.author
     return {
@@ -48,7 +54,20 @@ def mention_json(mention: Mention, now: datetime | None = None) -> dict[str, obj
         "dm_conversation_id": mention.dm_conversation_id,
         "moved_to_dm_at": iso(mention.moved_to_dm_at),
         "dm_of_mention_id": mention.dm_of_mention_id,
+        "tags": tags,
     }
+
+
+def mentions_json(mentions: list[Mention], now: datetime | None = None) -> list[dict[str, object]]:
+    """Mentions as JSON, their tags read in one query for the whole list."""
+    now = now or utcnow()
+    tags = tags_by_mention([m.id for m in mentions])
+    return [mention_json(m, now, tags[m.id]) for m in mentions]
+
+
+def suggestion_json(suggestion: Suggestion) -> dict[str, object]:
+    """A suggested tag: its name, where the suggestion comes from, and colleagues' count."""
+    return {"name": suggestion.name, "sources": suggestion.sources, "count": suggestion.count}
 
 
 def reply_json(reply: Reply, now: datetime | None = None) -> dict[str, object]:
@@ -85,8 +104,11 @@ def note_json(note: Note) -> dict[str, object]:
     }
 
 
-def escalation_json(escalation: Escalation, now: datetime | None = None) -> dict[str, object]:
-    """An escalation with its mention (whose status shows whether it has been answered since)."""
+def escalation_json(
+    escalation: Escalation, now: datetime | None = None, tags: list[str] | None = None
+) -> dict[str, object]:
+    """An escalation with its mention (whose status shows whether it has been answered since);
+    `tags`: the mention's, when a list read them for all its escalations at once."""
     now = now or utcnow()
     due = due_at(escalation.mention)
     return {
@@ -103,7 +125,7 @@ def escalation_json(escalation: Escalation, now: datetime | None = None) -> dict
         "resolved_at": iso(escalation.resolved_at),
         "due_at": iso(due),
         "overdue_seconds": max(int((now - due).total_seconds()), 0),
-        "mention": mention_json(escalation.mention, now),
+        "mention": mention_json(escalation.mention, now, tags),
     }
 
 

@@ -37,7 +37,12 @@ from helpdesk.demo.processes import (
     port_problem,
     signal_groups,
 )
-from helpdesk.demo.seed import DEMO_EMPLOYEES, seed_canned_replies, seed_routing
+from helpdesk.demo.seed import (
+    DEMO_EMPLOYEES,
+    seed_canned_replies,
+    seed_mention_tags,
+    seed_routing,
+)
 
 SANDBOX_HOST = "127.0.0.1"  # its control routes have no auth: never on a public interface
 TRICKLE_SECONDS = 20
@@ -48,6 +53,7 @@ INGEST_INTERVAL_SECONDS = "5"
 SANDBOX_START_SECONDS = 30
 WEB_START_SECONDS = 90
 STOP_SECONDS = 10.0
+TAG_SEED_RETRY_SECONDS = 10  # how often to look for the first mentions to tag
 RUN_MARKER = "HELPDESK_DEMO_RUN"  # in every child's environment: finds strays at the end
 
 
@@ -103,6 +109,8 @@ class Demo:
     env: dict[str, str] = field(default_factory=dict)
     batch_due: float | None = None
     batch_after_id: int | None = None
+    tags_seeded: bool = False
+    tags_next_try: float = 0.0
     login_note: str = ""
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -454,7 +462,30 @@ class Demo:
             if dead is not None:
                 raise ChildDied(dead)
             self._post_first_batch_if_due()
+            self._tag_first_mentions_if_due()
             time.sleep(0.5)
+
+    def _tag_first_mentions_if_due(self) -> None:
+        """Once the first mentions are stored, tag a few as agents would (seed_mention_tags)."""
+        if self.tags_seeded or time.time() < self.tags_next_try:
+            return
+        self.tags_next_try = time.time() + TAG_SEED_RETRY_SECONDS
+        import sqlalchemy as sa
+
+        from helpdesk import create_app
+        from helpdesk.extensions import db
+
+        app = create_app(environ=self.env)
+        with app.app_context():
+            try:
+                self.tags_seeded = seed_mention_tags()
+            except sa.exc.OperationalError as exc:  # SQLite busy with ingest: try again later
+                db.session.rollback()
+                echo(f"helpdesk demo: could not tag the first mentions yet: {exc}", err=True)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+                app.extensions["redis"].close()
 
     # -- stopping ----------------------------------------------------------------------
 

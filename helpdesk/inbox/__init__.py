@@ -7,6 +7,6 @@ from flask import Blueprint
 bp = Blueprint("inbox", __name__)
 
 # The route modules add their views to bp; they import bp from here, so they come last.
-from helpdesk.inbox import notes, routing, views, watching  # noqa: E402
+from helpdesk.inbox import notes, routing, tags, views, watching  # noqa: E402
 
-__all__ = ["bp", "notes", "routing", "views", "watching"]
+__all__ = ["bp", "notes", "routing", "tags", "views", "watching"]

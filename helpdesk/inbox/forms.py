@@ -72,3 +72,8 @@ class NoteForm(FlaskForm):
         render_kw={"rows": 3, "maxlength": MAX_NOTE},
     )
     about_customer = BooleanField(_l("About the customer (shown on all their mentions)"))
+
+
+class TagsForm(FlaskForm):
+    """A mention's tags: the page's checkboxes (request.form's `tags`), checked by the service;
+    the form itself carries the CSRF token."""

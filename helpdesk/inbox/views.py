@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -24,6 +24,8 @@ from helpdesk.services import (
     mentions,
     notes,
     replies,
+    skills,
+    tagging,
 )
 from helpdesk.services.errors import InvalidInput, NotFound, ServiceError, http_status
 from helpdesk.web import sla
@@ -51,6 +53,7 @@ class ListParams:
     sort: str
     cursor: str | None
     kind: str = "all"
+    tag: str = ""  # a tag's name: only mentions carrying it (the service checks the name)
 
     @classmethod
     def from_request(cls) -> ListParams:
@@ -64,7 +67,8 @@ class ListParams:
             inbox.parse_cursor(cursor, by_priority=sort == "priority")
         except InvalidInput:
             abort(400)
-        return cls(status, request.args.get("q", "").strip()[:100], sort, cursor, kind)
+        tag = request.args.get("tag", "").strip()[:100]
+        return cls(status, request.args.get("q", "").strip()[:100], sort, cursor, kind, tag)
 
     @property
     def newest_first(self) -> bool | None:
@@ -78,6 +82,7 @@ class ListParams:
             "sort": self.sort,
             "cursor": self.cursor,
             "kind": self.kind,
+            "tag": self.tag,
         }
         values.update(changes)
         if values["kind"] == "all":  # the default: left out of links
@@ -93,6 +98,7 @@ class ListParams:
             search=self.q.lstrip("@") or None,  # "@name" is how agents write a username
             sort=self.sort or None,
             kind=self.kind,
+            tag=self.tag or None,
         )
 
 
@@ -102,16 +108,26 @@ class ListParams:
 def index() -> ResponseReturnValue:
     """The list of mentions: open ones oldest first unless asked otherwise."""
     params = ListParams.from_request()
-    page = params.page()
+    refusal = None
+    try:
+        page = params.page()
+    except ServiceError as exc:  # an unknown tag: say which ones exist, list without it
+        if not params.tag:
+            raise
+        refusal, params = exc, replace(params, tag="", cursor=None)
+        page = params.page()
     return render_template(
         "inbox/index.html",
         page=page,
         params=params,
         filters=FILTERS,
         kinds=KINDS,
+        desk_tags=skills.known_tag_names(),
+        row_tags=tagging.tags_by_mention([m.id for m in page.items]),
         now=utcnow(),
         js_strings=_js_strings(),
-    )
+        error=explain(refusal) if refusal else None,
+    ), 422 if refusal else 200
 
 
 @bp.get("/inbox/live")
@@ -125,8 +141,12 @@ def live() -> ResponseReturnValue:
     if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
-        items = params.page().items
-        html = render_template("inbox/_rows.html", items=items, now=now)
+        try:
+            items = params.page().items
+        except ServiceError:  # an unknown tag
+            abort(422)
+        row_tags = tagging.tags_by_mention([m.id for m in items])
+        html = render_template("inbox/_rows.html", items=items, row_tags=row_tags, now=now)
         response = make_response(html)
         response.headers["X-Inbox-Rows"] = str(len(items))
     response.set_etag(etag, weak=True)
@@ -281,6 +301,8 @@ def render_mention_page(
     move_form: MoveToDmForm | None = None,
     note_form: NoteForm | None = None,
     note_error: ServiceError | None = None,
+    tag_error: ServiceError | None = None,
+    tags_wanted: list[str] | None = None,
 ):
     """The mention page: its conversation with replies, DMs and internal notes in time order."""
     try:
@@ -340,7 +362,34 @@ def render_mention_page(
         js_strings=_js_strings(),
         canned_groups=_canned_groups(mention),
         Role=Role,
+        **_tag_context(mention, tags_wanted),
+        tag_error=explain(tag_error) if tag_error else None,
     ), status
+
+
+@dataclass(frozen=True)
+class TagChoice:
+    """One of the desk's tags as the mention page offers it: set or not, suggested or not."""
+
+    name: str
+    checked: bool
+    suggested: bool
+
+
+def _tag_context(mention, wanted: list[str] | None) -> dict[str, object]:
+    """The mention's tags and the form's choices: suggested tags first (best first), then the
+    rest by name; `wanted`: what a refused form asked for, ticked again."""
+    current = tagging.tags_by_mention([mention.id])[mention.id]
+    desk = skills.list_tags()
+    suggested = [s.name for s in tagging.suggest_tags(mention, tags=desk)] if desk else []
+    ticked = set(current if wanted is None else wanted)
+    order = {name: i for i, name in enumerate(suggested)}
+    names = sorted((t.name for t in desk), key=lambda n: (order.get(n, len(order)), n))
+    return {
+        "mention_tags": current,
+        "tag_choices": [TagChoice(n, n in ticked, n in order) for n in names],
+        "may_tag": tagging.may_tag(mention, current_user),
+    }
 
 
 def _place_notes(thread: list, by_mention: dict[int, list], found: list) -> dict[str, list]:

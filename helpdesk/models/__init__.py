@@ -25,8 +25,16 @@ from helpdesk.models.rollups import (
     RollupEmployeeBin,
     RollupResponseBin,
     RollupState,
+    RollupTagCount,
 )
-from helpdesk.models.routing import DeskSetting, RoutingMode, Tag, employee_tags, mention_tags
+from helpdesk.models.routing import (
+    DeskSetting,
+    RoutingMode,
+    Tag,
+    TagTermCount,
+    employee_tags,
+    mention_tags,
+)
 from helpdesk.models.rules import (
     GuidelineRule,
     GuidelineRuleKind,
@@ -78,11 +86,13 @@ __all__ = [
     "RollupEmployeeBin",
     "RollupResponseBin",
     "RollupState",
+    "RollupTagCount",
     "RuleLanguage",
     "RoutingMode",
     "RuleSeverity",
     "SlaTarget",
     "Tag",
+    "TagTermCount",
     "XPrice",
     "XUsageDay",
     "XUser",

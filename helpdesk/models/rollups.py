@@ -49,6 +49,21 @@ class RollupCount(db.Model):
     dm_answered: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
+class RollupTagCount(db.Model):
+    """Mentions created in one bucket with one status carrying one tag, and how they were
+    answered: a mention with two tags counts under each (services/rollup_tags.py keeps them)."""
+
+    __tablename__ = "rollup_tag_counts"
+
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    tag_id: Mapped[int] = mapped_column(primary_key=True)  # tags are never deleted
+    status: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    mentions: Mapped[int]
+    responded: Mapped[int]
+    sla_met: Mapped[int]
+    sla_missed: Mapped[int]
+
+
 class RollupResponseBin(db.Model):
     """First-response times of a bucket's mentions of one channel: one bin of the log-spaced
     histogram (per channel so the by-channel medians come from the roll-ups too)."""

@@ -12,6 +12,7 @@ from helpdesk.extensions import db
 from helpdesk.models.types import UTCDateTime, utcnow
 
 MAX_TAG = 50
+MAX_TERM = 100  # a listening term longer than this is cut for the suggestions' table
 
 
 class RoutingMode(StrEnum):
@@ -32,13 +33,30 @@ class Tag(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# Which tags a mention carries (minimal: the tags issue adds who set them and suggestions).
+# Which tags a mention carries, who set each and when (NULL: set before migration 0021).
 mention_tags = sa.Table(
     "mention_tags",
     db.metadata,
     sa.Column("mention_id", sa.ForeignKey("mentions.id"), primary_key=True),
     sa.Column("tag_id", sa.ForeignKey("tags.id"), primary_key=True, index=True),
+    sa.Column("set_by_id", sa.ForeignKey("employees.id"), nullable=True),
+    sa.Column("set_at", UTCDateTime, nullable=True, default=utcnow),
 )
+
+
+class TagTermCount(db.Model):
+    """How often colleagues set a tag on a mention whose text held a term (suggestions read it).
+
+    Kept as tags are set (services/tagging.py): one row per (term, tag), so suggesting tags for a
+    text is one indexed look-up of its terms, never a scan of tagged mentions.
+    """
+
+    __tablename__ = "tag_term_counts"
+
+    term: Mapped[str] = mapped_column(sa.String(MAX_TERM), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(sa.ForeignKey("tags.id"), primary_key=True)
+    count: Mapped[int]
+
 
 # An employee's expertise, set by supervisors; for a trainee, the only tags they are routed.
 employee_tags = sa.Table(

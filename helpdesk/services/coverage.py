@@ -22,6 +22,8 @@ from helpdesk.models import (
     Priority,
     Reply,
     ReplyStatus,
+    Tag,
+    mention_tags,
 )
 from helpdesk.models.types import utcnow
 from helpdesk.services import rollup_figures
@@ -176,6 +178,7 @@ def coverage_exact(
         ],
         "moved_to_dm": _moved_exact(in_period),
         "guideline_hits": _guideline_hits(start, end),
+        "by_tag": _by_tag_exact(in_period, first_posted, sla),
     }
 
 
@@ -202,6 +205,58 @@ def _moved_exact(in_period: sa.ColumnElement[bool]) -> dict[str, object]:
         ).where(in_period, Mention.kind == MentionKind.POST, Mention.moved_to_dm_at.is_not(None))
     ).one()
     return rollup_figures.moved_row(int(moved), int(received), int(done))
+
+
+def _by_tag_exact(
+    in_period: sa.ColumnElement[bool], first_posted: sa.Subquery, sla: dict[str, int]
+) -> list[dict[str, object]]:
+    """Per tag, from every tagged mention of the period: a mention counts under each tag."""
+    rows = db.session.execute(
+        sa.select(
+            Tag.name,
+            Mention.status,
+            Mention.priority,
+            Mention.created_at,
+            Mention.closed_at,
+            first_posted.c.posted_at,
+        )
+        .join(mention_tags, mention_tags.c.mention_id == Mention.id)
+        .join(Tag, Tag.id == mention_tags.c.tag_id)
+        .outerjoin(first_posted, first_posted.c.mention_id == Mention.id)
+        .where(in_period)
+    ).all()
+    per_tag: dict[str, dict[str, int]] = {}
+    for name, status, priority, created_at, closed_at, posted_at in rows:
+        row = per_tag.setdefault(
+            name, {**{s.value: 0 for s in MentionStatus}, "responded": 0, "within_sla": 0}
+        )
+        row[MentionStatus(status).value] += 1
+        first = _first_response(MentionStatus(status), posted_at, closed_at)
+        if first is None:
+            continue
+        row["responded"] += 1
+        waited = max((first - created_at).total_seconds(), 0.0)
+        if waited <= sla[getattr(priority, "value", priority)]:
+            row["within_sla"] += 1
+    found = []
+    for name, row in per_tag.items():
+        total = sum(row[s.value] for s in MentionStatus)
+        due = total - row["dismissed"]
+        found.append(
+            {
+                "tag": name,
+                "total": total,
+                "answered": row["answered"],
+                "answered_elsewhere": row["answered_elsewhere"],
+                "dismissed": row["dismissed"],
+                "open": row["open"],
+                "responded": row["responded"],
+                "within_sla": row["within_sla"],
+                "response_rate": _rate(row["answered"] + row["answered_elsewhere"], due),
+                "within_sla_rate": _rate(row["within_sla"], due),
+            }
+        )
+    return sorted(found, key=lambda r: (-int(r["total"]), str(r["tag"])))
 
 
 def _first_response(

@@ -16,6 +16,7 @@ from helpdesk.models.types import iso_utc, utcnow
 from helpdesk.services import rule_cache
 from helpdesk.services.errors import Forbidden
 from helpdesk.services.guidelines import GuidelinePolicy, mask_personal_data
+from helpdesk.services.tagging import tags_by_mention
 
 BOM = "\ufeff"  # Excel reads a CSV as UTF-8 (Japanese intact) only when it starts with one
 CHUNK = 500  # rows per query: memory stays flat however long the period
@@ -38,7 +39,9 @@ COLUMNS = (
     "reply_status",
     "reply_tweet_id",
     "answered_at",  # our reply's posting time; for answered_elsewhere, when we saw it
+    "tags",  # the mention's tags, sorted by name, joined by "; "
 )
+TAG_SEPARATOR = "; "
 
 
 def safe_cell(value: object) -> str:
@@ -64,9 +67,13 @@ def _pieces(start: datetime, end: datetime, chunk_size: int) -> Iterator[str]:
     while True:
         rows = _mentions(start, end, after, chunk_size)
         latest = _latest_replies([row.id for row in rows])
+        tags = tags_by_mention([row.id for row in rows])
         db.session.rollback()  # hold no transaction (nor SQLite's lock) while the client reads
         if rows:
-            yield _csv(_cells(row, latest.get(row.id), policy) for row in rows)
+            yield _csv(
+                [*_cells(row, latest.get(row.id), policy), TAG_SEPARATOR.join(tags[row.id])]
+                for row in rows
+            )
         if len(rows) < chunk_size:
             return
         after = rows[-1].tweet_id

@@ -13,9 +13,18 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
-from helpdesk.models import Employee, Mention, MentionStatus, Priority, Reply, Role, XUser
+from helpdesk.models import (
+    Employee,
+    Mention,
+    MentionStatus,
+    Priority,
+    Reply,
+    Role,
+    XUser,
+    mention_tags,
+)
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit, routing
+from helpdesk.services import audit, routing, tagging
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput
 from helpdesk.services.mentions import claim_free, clean_reason, explain_refusal, get_mention
 from helpdesk.services.settlement import Settled, settle_escalations
@@ -252,10 +261,12 @@ def list_mentions(
     newest_first: bool | None = None,
     sort: str | None = None,
     kind: str | None = None,
+    tag: str | None = None,
 ) -> MentionPage:
     """A keyset page of mentions by the customer's time (then tweet id); open ones oldest first,
     the rest newest first by default. `sort`: oldest, newest, or priority (high first, then
-    the default order of the status); `kind`: all, post (public mentions) or dm."""
+    the default order of the status); `kind`: all, post (public mentions) or dm; `tag`: only
+    mentions carrying the desk's tag of that name (422 unknown_tag for another name)."""
     if status not in LIST_FILTERS:
         raise InvalidInput(
             f"status must be one of {', '.join(LIST_FILTERS)}.", code="invalid_status"
@@ -271,6 +282,7 @@ def list_mentions(
             code="invalid_kind",
             subject="mentions",
         )
+    tag_id = tagging.tag_named(tag).id if tag is not None else None
     by_priority = sort == "priority"
     if sort in ("oldest", "newest"):
         newest_first = sort == "newest"
@@ -282,6 +294,12 @@ def list_mentions(
     )
     if kind != "all":
         query = query.where(Mention.kind == kind)
+    if tag_id is not None:
+        query = query.where(
+            sa.exists().where(
+                mention_tags.c.mention_id == Mention.id, mention_tags.c.tag_id == tag_id
+            )
+        )
     if search and search.strip():
         # Searched as ingest stores text (a NUL made U+FFFD): PostgreSQL refuses a NUL in a
         # query parameter (a 500 on the inbox and GET /api/v1/mentions?q=).

@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Mention, Priority
+from helpdesk.models import Mention, Priority, Tag
 from helpdesk.models.types import utcnow
-from helpdesk.services import listening_rollups
+from helpdesk.services import listening_rollups, rollup_figures, rollups
 from helpdesk.services.errors import InvalidInput
 from helpdesk.services.listening_rollups import hourly_counted as _hourly
 from helpdesk.services.listening_text import (  # noqa: F401 - the words' functions live there
@@ -275,4 +275,25 @@ def _answer(
         "top_hashtags": _ranked(tag_counts),
         "by_priority": _shares(priorities),
         "by_tone": _shares(tones),
+        "by_tag": by_tag(start, end),
     }
+
+
+def by_tag(start: datetime, end: datetime) -> list[dict[str, object]]:
+    """Mentions per tag in [start, end), most first, with their share of the period's tagged
+    mentions counted per tag (a mention with two tags counts under each); from the per-tag
+    roll-up, its edges and changed buckets live (services/rollup_figures.tag_counts)."""
+    counts: Counter[int] = Counter()
+    for (tag_id, _status), values in rollup_figures.tag_counts(
+        start, end, rollups.current_sla()
+    ).items():
+        counts[tag_id] += values[0]
+    counts = Counter({tag_id: n for tag_id, n in counts.items() if n > 0})
+    if not counts:
+        return []
+    names = dict(db.session.execute(sa.select(Tag.id, Tag.name).where(Tag.id.in_(counts))).all())
+    whole = sum(counts.values())
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], names[item[0]]))
+    return [
+        {"tag": names[tag_id], "mentions": n, "share": round(n / whole, 4)} for tag_id, n in ranked
+    ]

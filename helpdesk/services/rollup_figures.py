@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from helpdesk.models import Employee, Mention, MentionStatus
+from helpdesk.models import Employee, Mention, MentionStatus, Tag
 from helpdesk.models.rollups import (
     BUCKET_SECONDS,
     RollupCount,
     RollupEmployeeBin,
     RollupResponseBin,
+    RollupTagCount,
 )
 from helpdesk.models.types import utcnow
 from helpdesk.services import rollups
@@ -41,6 +42,7 @@ class Sums:
     waits: dict[str, list[float]] = field(default_factory=dict)  # per channel, live
     employee_bins: dict[int, Counter[int]] = field(default_factory=dict)
     employee_waits: dict[int, list[float]] = field(default_factory=dict)
+    dirty: set[int] | None = None  # whole buckets changed since the watermark (None: all live)
 
     def add_counts(
         self, key: tuple[str, str, str], values: list[int], hour: int, sign: int
@@ -200,7 +202,7 @@ def sums_for(start: datetime, end: datetime, zone: tzinfo, sla: dict[str, int]) 
         _add_live(sums, zone, rollups.compute([(start, end)], sla))
         return sums
     whole_from, whole_to = rollups.bucket_start(lo), rollups.bucket_start(hi)
-    dirty = rollups.changed_buckets(held.watermark - rollups.LAG, whole_from, whole_to)
+    dirty = sums.dirty = rollups.changed_buckets(held.watermark - rollups.LAG, whole_from, whole_to)
     _add_rolled_counts(sums, zone, lo, hi)
     _add_rolled_bins(sums, lo, hi)
     _take_rolled_buckets(sums, zone, dirty)
@@ -300,6 +302,7 @@ def figures(
             {"hour": hour, "received": received, "answered": answered}
             for hour, (received, answered) in enumerate(sums.hours)
         ],
+        "by_tag": by_tag(start, end, sla, dirty=sums.dirty),
         "by_channel": _by_channel(sums),
         "moved_to_dm": _moved_to_dm(sums),
     }
@@ -382,3 +385,102 @@ def moved_row(moved: int, received: int, answered: int) -> dict[str, object]:
         "dm_received_rate": _rate(received, moved),
         "dm_answered_rate": _rate(answered, received),
     }
+
+
+def tag_counts(
+    start: datetime, end: datetime, sla: dict[str, int], dirty: set[int] | None = None
+) -> dict[tuple[int, str], list[int]]:
+    """Per (tag id, status): [mentions, responded, sla_met, sla_missed] of the tagged mentions
+    created in [start, end); whole unchanged buckets from rollup_tag_counts, the rest live.
+    `dirty`: the changed whole buckets when the caller (sums_for) has just read them."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    lo = math.ceil(start.timestamp() / BUCKET_SECONDS)
+    hi = math.floor(end.timestamp() / BUCKET_SECONDS)
+    held = rollups.usable_state(sla) if dirty is None else None
+    found: dict[tuple[int, str], list[int]] = {}
+
+    def add(key: tuple[int, str], values: list[int], sign: int) -> None:
+        row = found.setdefault(key, [0, 0, 0, 0])
+        for k, value in enumerate(values):
+            row[k] += sign * int(value)
+
+    if (held is None and dirty is None) or lo >= hi:
+        live = [(start, end)]
+    else:
+        whole_from, whole_to = rollups.bucket_start(lo), rollups.bucket_start(hi)
+        if dirty is None:
+            dirty = rollups.changed_buckets(held.watermark - rollups.LAG, whole_from, whole_to)
+        columns = (
+            sa.func.sum(RollupTagCount.mentions),
+            sa.func.sum(RollupTagCount.responded),
+            sa.func.sum(RollupTagCount.sla_met),
+            sa.func.sum(RollupTagCount.sla_missed),
+        )
+        rows = db.session.execute(
+            sa.select(RollupTagCount.tag_id, RollupTagCount.status, *columns)
+            .where(RollupTagCount.bucket >= lo, RollupTagCount.bucket < hi)
+            .group_by(RollupTagCount.tag_id, RollupTagCount.status)
+        )
+        for tag_id, status, *values in rows:
+            add((tag_id, status), values, 1)
+        if dirty:
+            rows = db.session.execute(
+                sa.select(
+                    RollupTagCount.tag_id,
+                    RollupTagCount.status,
+                    RollupTagCount.mentions,
+                    RollupTagCount.responded,
+                    RollupTagCount.sla_met,
+                    RollupTagCount.sla_missed,
+                ).where(RollupTagCount.bucket.in_(sorted(dirty)))
+            )
+            for tag_id, status, *values in rows:
+                add((tag_id, status), values, -1)
+        live = [(start, whole_from), (whole_to, end), *rollups.ranges_of(dirty)]
+    for (_bucket, tag_id, status), values in rollups.compute_tags(live, sla).items():
+        add((tag_id, status), values, 1)
+    return found
+
+
+def by_tag(
+    start: datetime, end: datetime, sla: dict[str, int], dirty: set[int] | None = None
+) -> list[dict[str, object]]:
+    """Coverage per tag for mentions created in [start, end), most mentions first: a mention
+    with two tags counts under each, so the rows add up to more than the period's total."""
+    return tag_rows(tag_counts(start, end, sla, dirty))
+
+
+def tag_rows(counts: dict[tuple[int, str], list[int]]) -> list[dict[str, object]]:
+    """Per-tag figures (by tag name) from per (tag id, status) counts; tags with none left out."""
+    per_tag: dict[int, dict[str, int]] = {}
+    for (tag_id, status), (mentions, responded, met, _missed) in counts.items():
+        if mentions <= 0:
+            continue
+        row = per_tag.setdefault(
+            tag_id, {**{s.value: 0 for s in MentionStatus}, "responded": 0, "within_sla": 0}
+        )
+        row[status] += mentions
+        row["responded"] += responded
+        row["within_sla"] += met
+    if not per_tag:
+        return []
+    names = dict(db.session.execute(sa.select(Tag.id, Tag.name).where(Tag.id.in_(per_tag))).all())
+    found = []
+    for tag_id, row in per_tag.items():
+        total = sum(row[s.value] for s in MentionStatus)
+        due = total - row["dismissed"]
+        found.append(
+            {
+                "tag": names[tag_id],
+                "total": total,
+                "answered": row["answered"],
+                "answered_elsewhere": row["answered_elsewhere"],
+                "dismissed": row["dismissed"],
+                "open": row["open"],
+                "responded": row["responded"],
+                "within_sla": row["within_sla"],
+                "response_rate": _rate(row["answered"] + row["answered_elsewhere"], due),
+                "within_sla_rate": _rate(row["within_sla"], due),
+            }
+        )
+    return sorted(found, key=lambda r: (-int(r["total"]), str(r["tag"])))

@@ -33,6 +33,7 @@ ACTIONS: dict[str, LazyString] = {
     "mention.answered_elsewhere": _l("Mention answered outside the desk"),
     "mention.dm_linked": _l("Customer's DM linked to the mention"),
     "note.added": _l("Internal note added"),
+    "mention.tagged": _l("Mention's tags changed"),
     "reply.created": _l("Reply written"),
     "reply.approved": _l("Reply approved"),
     "reply.rejected": _l("Reply rejected"),
@@ -54,6 +55,7 @@ ACTIONS: dict[str, LazyString] = {
 
 KEYS: dict[str, LazyString] = {
     "about": _l("About"),
+    "added": _l("Tags added"),
     "address": _l("Address"),
     "after": _l("After"),
     "assigned_by": _l("Assigned by"),
@@ -78,6 +80,7 @@ KEYS: dict[str, LazyString] = {
     "notified": _l("Notified"),
     "path": _l("Address on the desk"),
     "reason": _l("Reason"),
+    "removed": _l("Tags removed"),
     "role": _l("Role"),
     "settled": _l("Settled as"),
     "severity": _l("Severity"),

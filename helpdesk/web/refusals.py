@@ -204,6 +204,13 @@ CATALOGUE: dict[str, Callable[[Params], str]] = {
         unknown=", ".join(p.get("unknown", [])),
         known=", ".join(p.get("known", [])) or _("(none yet)"),
     ),
+    "too_many_tags": lambda p: _(
+        "A mention can carry at most %(limit)s tags.", limit=p.get("limit", 10)
+    ),
+    "tag_needs_claim": lambda p: _(
+        "A trainee sets tags only on a mention they are working on: claim it first."
+    ),
+    "invalid_text:tags": lambda p: _("A tag name cannot contain control or invisible characters."),
     # What X costs: prices and the post-read cap (supervise/costs.py).
     "invalid_price": lambda p: _(
         "A price is a number of US dollars from 0 to 1000, with at most 6 decimals (e.g. 0.015)."

@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0022_channels"
-down_revision = "0020_notes"
+down_revision = "0021_tags"
 branch_labels = None
 depends_on = None
 

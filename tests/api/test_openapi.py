@@ -18,6 +18,8 @@ from tests.support.seeded_desk import seed_desk
 # Each serializer of helpdesk/api/serializers.py, and what else the API emits, by schema.
 SERIALIZED = {
     "mention_json": "Mention",
+    "mentions_json": None,  # a list of Mention: checked below
+    "suggestion_json": "TagSuggestion",
     "reply_json": "Reply",
     "escalation_json": "Escalation",
     "canned_json": "CannedReply",
@@ -154,6 +156,28 @@ def test_every_serialized_field_is_in_its_schema(app, x):
     _check(doc, "Listening", serializers.coverage_json(listening.listening(start, end, tz)))
 
 
+def test_tagged_mentions_and_suggestions_match_their_schemas(app, x):
+    """A tagged mention, alone and in a list, and tag suggestions validate."""
+    import sqlalchemy as sa
+
+    from helpdesk.extensions import db
+    from helpdesk.services import tagging
+    from tests.support.routing import make_tags
+
+    desk = seed_desk(x)
+    doc = document(app)
+    mentions = db.session.scalars(sa.select(Mention).order_by(Mention.id)).all()
+    make_tags("配送", "返品")
+    boss = db.session.scalar(sa.select(Employee).where(Employee.number == desk.supervisor))
+    tagging.set_mention_tags(mentions[0], ["配送", "返品"], boss)
+    for item in [serializers.mention_json(mentions[0]), *serializers.mentions_json(mentions)]:
+        _check(doc, "Mention", item)
+    assert serializers.mentions_json(mentions)[0]["tags"] == ["返品", "配送"]
+    suggested = tagging.suggest_tags(mentions[1]) + [tagging.Suggestion("配送", True, 3)]
+    for item in suggested:
+        _check(doc, "TagSuggestion", serializers.suggestion_json(item))
+
+
 def test_a_field_missing_from_a_schema_is_caught(app, x):
     """The field check is real: a serializer's output with one more field fails it."""
     seed_desk(x)
@@ -163,10 +187,10 @@ def test_a_field_missing_from_a_schema_is_caught(app, x):
 
     doc = document(app)
     mention = db.session.scalars(sa.select(Mention)).first()
-    emitted = {**serializers.mention_json(mention), "tags": []}
+    emitted = {**serializers.mention_json(mention), "labels": []}
     try:
         _check(doc, "Mention", emitted)
     except AssertionError as exc:
-        assert "tags" in str(exc)
+        assert "labels" in str(exc)
     else:
         raise AssertionError("an extra field passed the check")

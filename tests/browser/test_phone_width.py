@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from helpdesk import queue
 from helpdesk.extensions import db
 from helpdesk.models import Employee, Reply, ReplyStatus
-from helpdesk.services import canned, escalation, notes, replies, rules, skills
+from helpdesk.services import canned, escalation, notes, replies, rules, skills, tagging
 from helpdesk.services.employees import create_token
 from helpdesk.services.errors import ServiceError
 from tests.support.app import run_jobs
@@ -108,6 +108,8 @@ def desk(app, x, make_employee):
     for name in ("配送", "返品", "カメラ・レンズ・アクセサリー・修理受付" * 2):
         skills.create_tag(name[:50], actor=boss)
     skills.set_skills(agent, ["ja", "en"], skills.known_tag_names(), 20, actor=boss)
+    for mention_id in ids[:3]:  # inbox rows, the mention page and the reports show tags
+        tagging.set_mention_tags(mention_id, skills.known_tag_names(), boss)
     notes.add_note(ids[0], boss, "@0427 " + LONG_JA + " https://example.com/" + "n" * 120)
     notes.add_note(ids[0], boss, "常連のお客様" * 20, "customer")
     create_token(agent, "スマートフォン用の連携トークン" * 3)

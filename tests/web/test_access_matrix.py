@@ -135,6 +135,8 @@ POLICIES: dict[str, Policy] = {
         SIGNED_IN, WEB, lambda w, me: call(mention_id=w.mention(), data={"note-text": NOTE})
     ),
     "inbox.notifications": Policy(SIGNED_IN, WEB),
+    # Tags: staff who may work on the mention (a trainee: one they hold).
+    "inbox.set_tags": Policy(SIGNED_IN, WEB, lambda w, me: call(mention_id=w.claimed(me))),
     # The supervisors' pages.
     "supervise.index": Policy(Role.SUPERVISOR, WEB),
     "supervise.coverage_page": Policy(Role.SUPERVISOR, WEB),
@@ -215,6 +217,10 @@ POLICIES: dict[str, Policy] = {
     "api.create_note": Policy(
         SIGNED_IN, API, lambda w, me: call(mention_id=w.mention(), data={"text": NOTE})
     ),
+    "api.set_tags": Policy(
+        SIGNED_IN, API, lambda w, me: call(mention_id=w.claimed(me), data={"tags": []})
+    ),
+    "api.tag_suggestions": Policy(SIGNED_IN, API, lambda w, me: call(mention_id=w.mention())),
     "api.list_canned_replies": Policy(SIGNED_IN, API),
     # The JSON API: the supervisors' queue, coverage and employees.
     "api.list_escalations": Policy(Role.SUPERVISOR, API),

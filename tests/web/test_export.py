@@ -13,12 +13,13 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Mention
-from helpdesk.services import export, inbox, periods, replies
+from helpdesk.services import export, inbox, periods, replies, tagging
 from helpdesk.services.errors import Forbidden
 from helpdesk.services.ingest import ingest_mentions
 from helpdesk.x.sandbox import BRAND_USERNAME
 from tests.hostile_corpus import CORPUS, FORMULA_PREFIXES, starts_like_a_formula
 from tests.support.app import run_jobs
+from tests.support.routing import make_tags
 
 EN = {"Accept-Language": "en"}
 
@@ -136,6 +137,9 @@ def test_the_columns_carry_the_claim_and_the_posted_reply(
     replies.create_reply(answered, agent, "It ships today.")
     inbox.claim(claimed, agent)
     inbox.dismiss(dismissed, agent, "spam")
+    make_tags("返金", "=cmd", "配送")
+    tagging.set_mention_tags(claimed, ["配送", "返金"], agent)
+    tagging.set_mention_tags(dismissed, ["=cmd"], agent)
     db.session.rollback()
     run_jobs(app)
 
@@ -161,7 +165,10 @@ def test_the_columns_carry_the_claim_and_the_posted_reply(
         "reply_status": "posted",
         "reply_tweet_id": str(reply.x_tweet_id),
         "answered_at": reply.posted_at.isoformat().replace("+00:00", "Z"),
+        "tags": "",
     }
+    assert rows[claimed]["tags"] == "返金; 配送"  # sorted, joined by "; "
+    assert rows[dismissed]["tags"] == "'=cmd"  # a tag read as a formula is quoted too
     assert rows[claimed]["claimed_by"] == "0427" and rows[claimed]["status"] == "open"
     assert rows[claimed]["reply_text"] == rows[claimed]["answered_at"] == ""
     assert rows[dismissed]["status"] == "dismissed"

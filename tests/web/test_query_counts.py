@@ -11,20 +11,24 @@ from flask import Flask
 
 from helpdesk.extensions import db
 from helpdesk.models import Employee
-from helpdesk.services import escalation, inbox, replies, rollups
+from helpdesk.services import escalation, inbox, replies, rollups, tagging
+from tests.support.routing import make_tags
 
 # Statements one request may run, per page; a change here should be a deliberate one.
 BOUNDS = {
-    "inbox": 4,
-    "inbox_open": 4,  # the agents' view: open ones
-    "mention": 8,  # + the notes on the mention and its customer (one query)
+    "inbox": 6,  # + the desk's tags (the filter) and the listed rows' tags (one query)
+    "inbox_open": 6,  # the agents' view: open ones
+    # + the notes on the mention and its customer (one query), its tags, the desk's tags (the
+    # form) and the colleagues' counts that suggest tags
+    "mention": 11,
     "dashboard": 9,
     "escalations": 10,
     # roll-ups: state, sums, histograms, what changed, live edges (rollup_figures); the by-channel
-    # and moved-to-DM panels read the same sums (channel is a key, the moves are columns): +0
-    "coverage": 13,
+    # and moved-to-DM panels read the same sums (channel is a key, the moves are columns): +0;
+    # by tag: the tag roll-up's sums, its changed buckets taken away, live rows, tag names: +4
+    "coverage": 17,
     "audit": 3,
-    "api_mentions": 7,
+    "api_mentions": 8,  # + the listed mentions' tags (one query for the page)
 }
 LIVE_POLL_304 = 1  # the inbox's quiet poll: the signed-in employee, then Redis only
 
@@ -67,6 +71,10 @@ def _desk(count: int, mentions, make_employee) -> list[int]:
         inbox.claim(ids[-1 - n], agent)  # the newest: on every first page
     replies.create_reply(ids[-1], agents[0], "Thanks, we are on it.")
     escalation.escalate(ids[-2], agents[1], "angry customer")
+    make_tags("order", "配送", "返品")
+    for n, mention_id in enumerate(ids):  # every other one tagged: rows with and without tags
+        if n % 2 == 0:
+            tagging.set_mention_tags(mention_id, ["order", "配送"][: 1 + n % 4 // 2], agents[0])
     return ids
 
 
