@@ -39,6 +39,29 @@ def pytest_configure(config: pytest.Config) -> None:
     use_cheap_hashing()
 
 
+# What a test needs to reach a database or Redis: a `backend_free` test may use none of it.
+BACKEND_FIXTURES = {"redis_url", "environ", "session_app"}
+BACKEND_WORDS = ("TEST_DATABASE_URL", "DATABASE_URL", "REDIS_URL", "scratch_database")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a `backend_free` mark on a test that reaches a backend: CI runs those tests in
+    one pass only, which is right only if the backend cannot change their answer."""
+    checked: dict[str, bool] = {}
+    for item in items:
+        if item.get_closest_marker("backend_free") is None:
+            continue
+        used = BACKEND_FIXTURES & set(getattr(item, "fixturenames", ()))
+        source = str(item.path)
+        if source not in checked:
+            checked[source] = any(word in item.path.read_text() for word in BACKEND_WORDS)
+        if used or checked[source]:
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked backend_free but reaches a backend "
+                f"({', '.join(sorted(used)) or 'its module names a backend URL'})"
+            )
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[RunningSandbox]:
     """One X sandbox for the session on a free loopback port."""

@@ -11,6 +11,10 @@ import tomllib
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 ROOT = Path(__file__).resolve().parents[1]
 AUDIT = ROOT / "scripts" / "audit"
 LOCK = ROOT / "requirements.lock"

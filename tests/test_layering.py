@@ -6,6 +6,10 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Lowest layer first. A module may import its own layer and the ones below, never above.

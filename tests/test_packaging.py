@@ -7,6 +7,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete", "errorhandler"}
 

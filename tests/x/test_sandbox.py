@@ -13,6 +13,8 @@ from helpdesk.x.client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
 from helpdesk.x.sandbox import make_sandbox_server, run_sandbox
 from helpdesk.x.transport import BaseURLAdapter
 
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 # The fields and expansions the helpdesk's own client asks for.
 FIELDS = {"tweet_fields": TWEET_FIELDS, "expansions": EXPANSIONS, "user_fields": USER_FIELDS}
 BEARER = {"Authorization": "Bearer test-bearer"}

@@ -13,6 +13,8 @@ from jsonschema import Draft202012Validator
 
 from helpdesk.x.sandbox.dms import DM_MAX_CHARS
 
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 USER_AUTH = {"user_auth": True}
 ID = {"type": "string", "pattern": "^[0-9]{1,19}$"}
 CONVERSATION_ID = {"type": "string", "pattern": "^([0-9]{1,19}-[0-9]{1,19}|[0-9]{15,19})$"}

@@ -8,6 +8,8 @@ import pytest
 
 from helpdesk.x.parse import storable
 
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 
 @pytest.mark.parametrize(
     "text",

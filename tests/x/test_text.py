@@ -19,6 +19,8 @@ from helpdesk.x.text import (
     with_signature,
 )
 
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 DATA = Path(__file__).resolve().parent / "data" / "twitter-text"
 # The copy in tests/x/data is what the suite reads; this is where it came from, beside the repo.
 

@@ -7,6 +7,8 @@ import requests
 
 from helpdesk.x.errors import XMalformed
 
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 
 def get_users(sandbox, ids: str | None) -> requests.Response:
     """A raw GET /2/users with the app's bearer token."""

@@ -6,6 +6,8 @@ import pytest
 
 from helpdesk.x.errors import XError, XMalformed, XRateLimited, XUnavailable
 
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 
 def test_a_suspended_user_is_missing_until_restored(sandbox):
     """A suspended author is missing from the lookup, and found with a profile once restored."""

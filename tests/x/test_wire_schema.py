@@ -22,6 +22,8 @@ from helpdesk.x.parse import parse_page
 from helpdesk.x.sandbox import BRAND_USERNAME, make_sandbox_server
 from tests.support.sandbox import RunningSandbox
 
+pytestmark = pytest.mark.backend_free  # no database, no Redis: one CI pass runs it
+
 BEARER = {"Authorization": "Bearer test-bearer"}
 PROBLEMS = "https://api.twitter.com/2/problems/"
 INVALID_REQUEST_TYPE = PROBLEMS + "invalid-request"
