@@ -55,6 +55,7 @@ FORMS: dict[str, tuple[list[str], list[str]]] = {
     "/mentions/{mention}/presence": (["state"], []),
     "/mentions/{mention}/move-to-dm": (["move-text"], ["move-confirm_warnings"]),
     "/mentions/{mention}/notes": (["note-text"], ["note-about_customer"]),
+    "/mentions/{mention}/tags": (["tags"], []),
     "/supervise/escalations/{escalation}/assign": (["employee"], []),
     "/supervise/escalations/{escalation}/resolve": (["note"], ["dismiss"]),
     "/supervise/replies/{reply}/reject": (["reason"], []),
