@@ -22,6 +22,7 @@ from helpdesk.models.rollups import (
     RollupState,
 )
 from helpdesk.models.types import utcnow
+from helpdesk.services import rollup_days
 from helpdesk.services.escalation import sla_seconds
 from helpdesk.services.histogram import add_values
 
@@ -216,7 +217,8 @@ def _insert(found: dict[int, BucketFigures]) -> int:
 
 
 def _rebuild_runs(bucket_runs: Sequence[tuple[int, int]], sla: dict[str, int]) -> int:
-    """Replace the roll-up rows of these [lo, hi) bucket runs with freshly computed ones."""
+    """Replace the roll-up rows of these [lo, hi) bucket runs with freshly computed ones, and
+    the day level's rows of the days they touch (services/rollup_days.py)."""
     rows = 0
     chunk = int(REBUILD_CHUNK.total_seconds()) // BUCKET_SECONDS
     for lo, hi in bucket_runs:
@@ -224,7 +226,7 @@ def _rebuild_runs(bucket_runs: Sequence[tuple[int, int]], sla: dict[str, int]) -
         for first in range(lo, hi, chunk):
             last = min(first + chunk, hi)
             rows += _insert(compute([(bucket_start(first), bucket_start(last))], sla))
-    return rows
+    return rows + rollup_days.rebuild_days(bucket_runs)
 
 
 def _locked_state() -> RollupState:
