@@ -208,72 +208,106 @@ def sums_for(
         return sums
     whole_from, whole_to = rollups.bucket_start(lo), rollups.bucket_start(hi)
     dirty = rollups.changed_buckets(held.watermark - rollups.LAG, whole_from, whole_to)
-    for first, last in _add_rolled_days(sums, zone, lo, hi) if days else [(lo, hi)]:
-        _add_rolled_counts(sums, zone, first, last)
-        _add_rolled_bins(sums, first, last)
+    if not (days and _add_rolled_days(sums, zone, lo, hi)):
+        _add_rolled_counts(sums, zone, lo, hi)
+        _add_rolled_bins(sums, lo, hi)
     _take_rolled_buckets(sums, zone, dirty)
     live = [(start, whole_from), (whole_to, end), *rollups.ranges_of(dirty)]
     _add_live(sums, zone, rollups.compute(live, sla))
     return sums
 
 
-def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> list[tuple[int, int]]:
-    """Add the day level's rows for the whole UTC days inside buckets [lo, hi); the bucket
-    ranges left at the edges (for the bucket tables)."""
+def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
+    """Add the roll-ups of whole buckets [lo, hi) reading the day level for the whole UTC days
+    among them and the bucket tables at the edges, in three statements (counts with the
+    per-hour chart, the desk's bins, the employees' bins); False, adding nothing, when
+    [lo, hi) holds no whole UTC day."""
     first_day, last_day = -(-lo // DAY_BUCKETS), hi // DAY_BUCKETS  # whole days: [first, last)
     if first_day >= last_day:
-        return [(lo, hi)]
-    day_lo, day_hi = first_day * DAY_BUCKETS, last_day * DAY_BUCKETS
-    counts = db.session.execute(
+        return False
+    edges = [
+        (a, b) for a, b in ((lo, first_day * DAY_BUCKETS), (last_day * DAY_BUCKETS, hi)) if a < b
+    ]
+    no_hour, no_key, zero = sa.literal(-1), sa.cast(sa.null(), sa.String), sa.literal(0)
+    day, bucket, total = RollupDayCount, RollupCount, RollupBucketTotal
+    parts: list[sa.Select] = [
         sa.select(
-            RollupDayCount.status,
-            RollupDayCount.priority,
-            sa.func.sum(RollupDayCount.mentions),
-            sa.func.sum(RollupDayCount.responded),
-            sa.func.sum(RollupDayCount.sla_met),
-            sa.func.sum(RollupDayCount.sla_missed),
+            no_hour,
+            day.status,
+            day.priority,
+            *(sa.func.sum(c) for c in (day.mentions, day.responded, day.sla_met, day.sla_missed)),
         )
-        .where(RollupDayCount.day >= first_day, RollupDayCount.day < last_day)
-        .group_by(RollupDayCount.status, RollupDayCount.priority)
-    )
-    for status, priority, *values in counts:
+        .where(day.day >= first_day, day.day < last_day)
+        .group_by(day.status, day.priority)
+    ]
+    for a, b in edges:
+        parts.append(
+            sa.select(
+                no_hour,
+                bucket.status,
+                bucket.priority,
+                *(
+                    sa.func.sum(c)
+                    for c in (bucket.mentions, bucket.responded, bucket.sla_met, bucket.sla_missed)
+                ),
+            )
+            .where(bucket.bucket >= a, bucket.bucket < b)
+            .group_by(bucket.status, bucket.priority)
+        )
+    for a, b, offset in offset_segments(zone, lo, hi):  # the chart: every bucket's totals
+        shift = offset % 86_400 + 86_400
+        hour = ((total.bucket % DAY_BUCKETS) * BUCKET_SECONDS + shift) % 86_400 // 3600
+        parts.append(
+            sa.select(
+                hour,
+                no_key,
+                no_key,
+                sa.func.sum(total.received),
+                sa.func.sum(total.answered),
+                zero,
+                zero,
+            )
+            .where(total.bucket >= a, total.bucket < b)
+            .group_by(hour)
+        )
+    for hour, status, priority, *values in db.session.execute(sa.union_all(*parts)):
+        if hour >= 0:
+            held = sums.hours[int(hour)]
+            held[0] += int(values[0])
+            held[1] += int(values[1])
+            continue
         held = sums.counts.setdefault((status, priority), [0, 0, 0, 0])
         for k, value in enumerate(values):
             held[k] += int(value)
-    quarter = (RollupBucketTotal.bucket % DAY_BUCKETS).label("quarter")
-    for seg_lo, seg_hi, offset in offset_segments(zone, day_lo, day_hi):
-        hours = db.session.execute(
-            sa.select(
-                quarter,
-                sa.func.sum(RollupBucketTotal.received),
-                sa.func.sum(RollupBucketTotal.answered),
-            )
-            .where(RollupBucketTotal.bucket >= seg_lo, RollupBucketTotal.bucket < seg_hi)
-            .group_by(quarter)
-        )
-        for q, received, answered in hours:
-            hour = sums.hours[_local_hour(q, offset)]
-            hour[0] += int(received)
-            hour[1] += int(answered)
-    desk = db.session.execute(
-        sa.select(RollupDayResponseBin.bin, sa.func.sum(RollupDayResponseBin.count))
-        .where(RollupDayResponseBin.day >= first_day, RollupDayResponseBin.day < last_day)
-        .group_by(RollupDayResponseBin.bin)
-    )
-    for index, count in desk:
+    dbin, bbin = RollupDayResponseBin, RollupResponseBin
+    desk = [
+        sa.select(dbin.bin, sa.func.sum(dbin.count))
+        .where(dbin.day >= first_day, dbin.day < last_day)
+        .group_by(dbin.bin)
+    ]
+    desk += [
+        sa.select(bbin.bin, sa.func.sum(bbin.count))
+        .where(bbin.bucket >= a, bbin.bucket < b)
+        .group_by(bbin.bin)
+        for a, b in edges
+    ]
+    for index, count in db.session.execute(sa.union_all(*desk)):
         sums.bins[index] += int(count)
-    people = db.session.execute(
-        sa.select(
-            RollupDayEmployeeBin.employee_id,
-            RollupDayEmployeeBin.bin,
-            sa.func.sum(RollupDayEmployeeBin.count),
-        )
-        .where(RollupDayEmployeeBin.day >= first_day, RollupDayEmployeeBin.day < last_day)
-        .group_by(RollupDayEmployeeBin.employee_id, RollupDayEmployeeBin.bin)
-    )
-    for employee_id, index, count in people:
+    dpeople, bpeople = RollupDayEmployeeBin, RollupEmployeeBin
+    people = [
+        sa.select(dpeople.employee_id, dpeople.bin, sa.func.sum(dpeople.count))
+        .where(dpeople.day >= first_day, dpeople.day < last_day)
+        .group_by(dpeople.employee_id, dpeople.bin)
+    ]
+    people += [
+        sa.select(bpeople.employee_id, bpeople.bin, sa.func.sum(bpeople.count))
+        .where(bpeople.bucket >= a, bpeople.bucket < b)
+        .group_by(bpeople.employee_id, bpeople.bin)
+        for a, b in edges
+    ]
+    for employee_id, index, count in db.session.execute(sa.union_all(*people)):
         sums.employee_bins.setdefault(employee_id, Counter())[index] += int(count)
-    return [(a, b) for a, b in ((lo, day_lo), (day_hi, hi)) if a < b]
+    return True
 
 
 def _oldest_open(start: datetime, end: datetime, now: datetime) -> dict[str, object] | None:
