@@ -270,7 +270,7 @@ def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
             .where(total.bucket >= a, total.bucket < b)
             .group_by(hour)
         )
-    for hour, status, priority, *values in db.session.execute(sa.union_all(*parts)):
+    for hour, status, priority, *values in db.session.execute(sa.union_all(*parts)).all():
         if hour >= 0:
             held = sums.hours[int(hour)]
             held[0] += int(values[0])
@@ -291,7 +291,7 @@ def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
         .group_by(bbin.bin)
         for a, b in edges
     ]
-    for index, count in db.session.execute(sa.union_all(*desk)):
+    for index, count in db.session.execute(sa.union_all(*desk)).all():
         sums.bins[index] += int(count)
     dpeople, bpeople = RollupDayEmployeeBin, RollupEmployeeBin
     people = [
@@ -305,7 +305,7 @@ def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
         .group_by(bpeople.employee_id, bpeople.bin)
         for a, b in edges
     ]
-    for employee_id, index, count in db.session.execute(sa.union_all(*people)):
+    for employee_id, index, count in db.session.execute(sa.union_all(*people)).all():
         sums.employee_bins.setdefault(employee_id, Counter())[index] += int(count)
     return True
 

@@ -74,6 +74,11 @@ def upgrade():
     )
     for statement in BUILD:
         op.execute(statement)
+    if op.get_bind().dialect.name == "postgresql":  # plans for the new rows at once, not later
+        op.execute(
+            "ANALYZE rollup_day_counts, rollup_day_response_bins, rollup_day_employee_bins,"
+            " rollup_bucket_totals"
+        )
 
 
 def downgrade():
