@@ -230,7 +230,13 @@ class User:
         self.number = number
         self.run = run
         self.client = httpx.AsyncClient(
-            base_url=base, timeout=60, follow_redirects=False, trust_env=False
+            base_url=base,
+            timeout=60,
+            follow_redirects=False,
+            trust_env=False,
+            # gthread workers close a connection idle for 2 s (gunicorn's --keep-alive); an
+            # agent pauses 2-5 s, so reusing it raced the close ("server disconnected")
+            limits=httpx.Limits(keepalive_expiry=1.0),
         )
         self.csrf = ""
         self.seen: list[int] = []
