@@ -8,6 +8,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -314,11 +315,15 @@ def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
     return True
 
 
-def _rows_of(parts: list[sa.Select]) -> list[sa.Row]:
-    """The rows of the parts' UNION ALL, selected from it as a subquery (the plain compound
-    statement's rows cost twice as much Python to fetch)."""
-    union = sa.union_all(*parts).subquery()
-    return db.session.execute(sa.select(*union.c)).all()
+def _rows_of(parts: list[sa.Select]) -> list[Any]:
+    """The rows of the parts' UNION ALL as the driver's tuples: plain integers and strings, so
+    SQLAlchemy's Row objects (half the Python time of a month's 30,000 rows) are skipped."""
+    result = db.session.execute(sa.union_all(*parts))
+    if result.cursor is None:
+        return result.all()
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
 
 
 def _oldest_open(start: datetime, end: datetime, now: datetime) -> dict[str, object] | None:
