@@ -14,7 +14,7 @@ enqueued in Redis, but no RQ worker runs, so replies stay queued and nothing rea
 Setup adds the mentions the agents reply to (--reply-pool, created now through the ingest
 upsert) and nothing else; the seeded employees sign in with benchmarks/seed/'s password.
 
-    python benchmarks/load.py --database-url URL [--compare URL2] [--web-workers 4]
+    python benchmarks/load.py --database-url URL [--compare URL2] [--web-workers 4] [--threads 1]
         [--agents 50] [--supervisors 5] [--duration 60] [--max-requests 50000]
         [--think 1.0] [--warmup 5] [--redis-url redis://127.0.0.1:6379/5] [--json FILE]
 """
@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -189,10 +190,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(environ: dict[str, str], workers: int, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn with `workers` sync workers on loopback; returns once it answers."""
+def start_gunicorn(
+    environ: dict[str, str], workers: int, port: int, log: Path, threads: int = 1
+) -> subprocess.Popen:
+    """gunicorn with `workers` workers on loopback (sync, or gthread with `threads` > 1, the
+    production layout of docs/scale-out.md); returns once it answers."""
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
     argv += ["--workers", str(workers), "--timeout", "120", "--no-control-socket"]
+    if threads > 1:
+        argv += ["--threads", str(threads)]
     argv += ["--pythonpath", str(ROOT), "wsgi:app"]
     env = {**os.environ, **environ}
     env.pop("TEST_DATABASE_URL", None)
@@ -224,7 +230,13 @@ class User:
         self.number = number
         self.run = run
         self.client = httpx.AsyncClient(
-            base_url=base, timeout=60, follow_redirects=False, trust_env=False
+            base_url=base,
+            timeout=60,
+            follow_redirects=False,
+            trust_env=False,
+            # gthread workers close a connection idle for 2 s (gunicorn's --keep-alive); an
+            # agent pauses 2-5 s, so reusing it raced the close ("server disconnected")
+            limits=httpx.Limits(keepalive_expiry=1.0),
         )
         self.csrf = ""
         self.seen: list[int] = []
@@ -407,12 +419,17 @@ def run_against(database_url: str, args: argparse.Namespace) -> dict[str, object
         plan = prepare(environ, args.agents, args.supervisors, args.reply_pool)
         port = free_port()
         log = Path(instance) / "gunicorn.log"
-        server = start_gunicorn(environ, args.web_workers, port, log)
+        server = start_gunicorn(environ, args.web_workers, port, log, args.threads)
+        loads: list[float] = []
+        sampling = threading.Event()
+        sampler = threading.Thread(target=_sample_load, args=(loads, sampling), daemon=True)
+        sampler.start()
         try:
             started = time.monotonic()
             stats = asyncio.run(drive(f"http://127.0.0.1:{port}", plan, args))
             elapsed = time.monotonic() - started
         finally:
+            sampling.set()
             server.terminate()  # a request still running (a year's coverage) may hold it up
             try:
                 server.wait(timeout=30)
@@ -426,12 +443,27 @@ def run_against(database_url: str, args: argparse.Namespace) -> dict[str, object
         "requests": stats.requests,
         "kinds": stats.summary(),
         "examples": stats.examples,
+        "load_average": {
+            "min": min(loads, default=float("nan")),
+            "mean": sum(loads) / len(loads) if loads else float("nan"),
+            "max": max(loads, default=float("nan")),
+        },
     }
+
+
+def _sample_load(loads: list[float], stop: threading.Event) -> None:
+    """The machine's 1-minute load average every 5 s until `stop` (the run's conditions)."""
+    while not stop.wait(5):
+        loads.append(os.getloadavg()[0])
 
 
 def print_table(result: dict[str, object]) -> None:
     """Per kind: count, errors, p50, p95, p99 and max in milliseconds."""
-    print(f"\n{result['database']}: {result['requests']} requests in {result['seconds']} s")
+    held = result["load_average"]
+    print(
+        f"\n{result['database']}: {result['requests']} requests in {result['seconds']} s;"
+        f" load average (1 min) {held['min']:.1f}-{held['max']:.1f}, mean {held['mean']:.1f}"
+    )
     print(f"{'kind':<16} {'count':>7} {'errors':>6} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
     for kind, row in result["kinds"].items():
         print(
@@ -462,6 +494,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", help="a second database to run the same mix on")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (> 1: gthread, as deployed)"
+    )
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--supervisors", type=int, default=5)
     parser.add_argument("--duration", type=float, default=60, help="seconds measured")
@@ -473,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("give --database-url (or set DATABASE_URL)")
-    if min(args.agents, args.supervisors, args.web_workers) < 1 or args.duration <= 0:
+    if min(args.agents, args.supervisors, args.web_workers, args.threads) < 1 or args.duration <= 0:
         parser.error("--agents, --supervisors, --web-workers and --duration must be positive")
     results = [run_against(args.database_url, args)]
     if args.compare:

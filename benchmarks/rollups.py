@@ -1,17 +1,20 @@
 """Coverage from roll-ups against the old path, side by side on one seeded database per backend.
 
-For each database given: seed it (`python -m benchmarks.seed`, which builds the roll-ups), then
-time coverage over a year and over 30 days (aligned to the desk's midnights, and 30 days ending
-at an instant inside a bucket) by the old path (`services.coverage.coverage_exact`: every
-mention of the period) and by the roll-ups (`services.coverage.coverage`), checking that both
-agree (counts equal, percentiles within 1%; also per channel and the moves to DM, on the seeded
-desk turned into one of both channels by `add_channels`, whose rebuild is timed). Then the
-reply path: claim + reply through the services on open mentions, alternating blocks with and
-without the `changed_at` indexes (the only synchronous cost of the roll-ups), and the refresh
-job that takes those replies in.
+For each database given: seed it (`python -m benchmarks.seed`, which builds the roll-ups; with
+--no-seed, migrate it to the newest revision instead, which builds the day level), turn it into
+a desk of both channels (`add_channels`: a fifth DMs, moves to DM, DMs following some; the
+rebuild by channel is timed), then time coverage over a year (Tokyo's days, and a UTC desk's)
+and over 30 days (aligned to the desk's midnights, and 30 days ending at an instant inside a
+bucket) by the old path (`services.coverage.coverage_exact`: every mention of the period, timed
+once), by the 15-minute buckets alone (`rollup_figures.figures(days=False)`) and by the day
+level with buckets at the edges (`services.coverage.coverage`, what the page and the API call),
+checking that all three agree (counts equal, percentiles within 1%, also per channel and on the
+moves to DM; the two roll-up readings equal). Then the reply path: claim + reply through the
+services on open mentions, alternating blocks with and without the `changed_at` indexes (the
+only synchronous cost of the roll-ups), and the refresh job that takes those replies in.
 
     python benchmarks/rollups.py [--mentions 100000] [--sqlite PATH] [--postgres URL]
-        [--repeat 5] [--replies 200] [--no-seed]
+        [--repeat 5] [--replies 200] [--no-seed] [--no-sqlite]
 
 Prints a Markdown table per backend (run from the repository's root).
 """
@@ -57,9 +60,13 @@ def seed(url: str, mentions: int) -> str:
 
 
 def timed(call: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """Median milliseconds of `repeat` calls after one warm-up call, and the last result."""
+    """Median milliseconds of `repeat` calls after one warm-up call, and the last result;
+    with `repeat` 0, the one call's time."""
+    started = time.perf_counter()
     result = call()
     db.session.rollback()
+    if not repeat:
+        return (time.perf_counter() - started) * 1000, result
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -90,24 +97,41 @@ def agree(old: dict, new: dict, what: str) -> None:
                 raise SystemExit(f"{label}: {key} differs by more than 1%: {a} vs {b}")
 
 
-def coverage_rows(repeat: int) -> list[tuple[str, float, float, int]]:
-    """(period, old ms, roll-ups ms, mentions) for each period."""
+def coverage_rows(repeat: int) -> list[tuple[str, float, float, float, int]]:
+    """(period, old ms, buckets-only ms, day level ms, mentions) for each period: the exact
+    path timed once (the reference), the two roll-up readings `repeat` times each; stops unless
+    both agree with the exact figures and with each other."""
+    from helpdesk.services import rollup_figures
     from helpdesk.services.coverage import coverage, coverage_exact
 
     periods = {
-        "1 year": (UNTIL - timedelta(days=365), UNTIL),
-        "30 days": (UNTIL - timedelta(days=30), UNTIL),
+        "1 year": (UNTIL - timedelta(days=365), UNTIL, TZ),
+        "1 year, UTC desk": (
+            UNTIL - timedelta(days=365, hours=15),
+            UNTIL - timedelta(hours=15),
+            "UTC",
+        ),
+        "30 days": (UNTIL - timedelta(days=30), UNTIL, TZ),
         "30 days, unaligned end": (
             UNTIL - timedelta(days=30, minutes=7),
             UNTIL - timedelta(minutes=7, seconds=13),
+            TZ,
         ),
     }
     rows = []
-    for name, (start, end) in periods.items():
-        old_ms, old = timed(lambda s=start, e=end: coverage_exact(s, e, TZ, now=UNTIL), repeat)
-        new_ms, new = timed(lambda s=start, e=end: coverage(s, e, TZ, now=UNTIL), repeat)
+    for name, (start, end, tz) in periods.items():
+        old_ms, old = timed(lambda s=start, e=end, z=tz: coverage_exact(s, e, z, now=UNTIL), 0)
+        hours_ms, hours = timed(
+            lambda s=start, e=end, z=tz: rollup_figures.figures(s, e, z, now=UNTIL, days=False),
+            repeat,
+        )
+        new_ms, new = timed(lambda s=start, e=end, z=tz: coverage(s, e, z, now=UNTIL), repeat)
+        agree(old, hours, f"{name} (buckets only)")
         agree(old, new, name)
-        rows.append((name, old_ms, new_ms, int(old["total"])))
+        if rollup_figures.figures(start, end, tz, now=UNTIL) != hours:
+            raise SystemExit(f"{name}: the day level and the buckets alone differ")
+        db.session.rollback()
+        rows.append((name, old_ms, hours_ms, new_ms, int(old["total"])))
     return rows
 
 
@@ -152,6 +176,35 @@ def add_channels() -> dict[str, float]:
         "rows": float(str(built["rows"])),
         "rebuild_s": rebuild_s,
     }
+
+
+def migrate() -> str:
+    """Bring an existing database to the newest revision (building the day level), timed."""
+    from flask_migrate import upgrade
+
+    started = time.perf_counter()
+    upgrade()
+    db.session.remove()
+    return f"migrated to the newest revision in {time.perf_counter() - started:.1f} s"
+
+
+def level_rows() -> str:
+    """How many rows each roll-up table holds."""
+    tables = (
+        "rollup_counts",
+        "rollup_response_bins",
+        "rollup_employee_bins",
+        "rollup_day_counts",
+        "rollup_day_response_bins",
+        "rollup_day_employee_bins",
+        "rollup_bucket_totals",
+    )
+    counted = [
+        f"{table} {db.session.scalar(sa.text(f'SELECT count(*) FROM {table}')):,}"  # noqa: S608
+        for table in tables
+    ]
+    db.session.rollback()
+    return "; ".join(counted)
 
 
 def fresh_mentions(count: int) -> list[int]:
@@ -231,19 +284,29 @@ def run(url: str, args: argparse.Namespace) -> None:
         )
     app = build_app(url)
     with app.app_context():
+        if args.no_seed:
+            print(f"{label}: {migrate()}")
         mixed = add_channels()
         print(
             f"{label}: channels: {mixed['dms']:,} DMs, {mixed['moved']:,} moved to DM,"
             f" {mixed['linked']:,} of them followed by a DM; every roll-up rebuilt by channel"
             f" ({mixed['rows']:,.0f} rows) in {mixed['rebuild_s']:.1f} s"
         )
+        print(f"{label} roll-up rows: {level_rows()}")
         rows = coverage_rows(args.repeat)
-        print(f"\n{label}, {args.mentions:,} mentions, median of {args.repeat} calls:\n")
-        print("| coverage over | mentions | old path ms | roll-ups ms | speed-up |")
-        print("| --- | ---: | ---: | ---: | ---: |")
-        for name, old_ms, new_ms, total in rows:
+        print(
+            f"\n{label}, {args.mentions:,} mentions, old path once, roll-ups median of"
+            f" {args.repeat} calls:\n"
+        )
+        print(
+            "| coverage over | mentions | old path ms | buckets only ms | day level ms |"
+            " speed-up (old / day level) |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, old_ms, hours_ms, new_ms, total in rows:
             print(
-                f"| {name} | {total:,} | {old_ms:,.1f} | {new_ms:,.1f} | {old_ms / new_ms:,.0f}x |"
+                f"| {name} | {total:,} | {old_ms:,.1f} | {hours_ms:,.1f} | {new_ms:,.1f} |"
+                f" {old_ms / new_ms:,.0f}x |"
             )
         if args.replies:
             cost = reply_path(args.replies)
@@ -263,16 +326,19 @@ def main() -> int:
     parser.add_argument("--mentions", type=int, default=100_000)
     parser.add_argument("--sqlite", help="SQLite file (default: a temporary one)")
     parser.add_argument("--postgres", help="postgresql://... (skipped when absent)")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--replies", type=int, default=200)
-    parser.add_argument("--no-seed", action="store_true", help="use the databases as they are")
+    parser.add_argument(
+        "--no-seed", action="store_true", help="use the databases as they are (migrated first)"
+    )
     args = parser.parse_args()
     print(
         f"rollups benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}:"
         f" {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     sqlite = args.sqlite or str(Path(tempfile.mkdtemp(prefix="rollups-bench-")) / "desk.sqlite")
-    for url in (f"sqlite:///{sqlite}", args.postgres):
+    for url in (None if args.no_sqlite else f"sqlite:///{sqlite}", args.postgres):
         if url:
             run(url, args)
     return 0

@@ -21,7 +21,11 @@ from helpdesk.models.replies import (
     ReplyStatus,
 )
 from helpdesk.models.rollups import (
+    RollupBucketTotal,
     RollupCount,
+    RollupDayCount,
+    RollupDayEmployeeBin,
+    RollupDayResponseBin,
     RollupEmployeeBin,
     RollupResponseBin,
     RollupState,
@@ -82,7 +86,11 @@ __all__ = [
     "ReplyStatus",
     "HeldReason",
     "Role",
+    "RollupBucketTotal",
     "RollupCount",
+    "RollupDayCount",
+    "RollupDayEmployeeBin",
+    "RollupDayResponseBin",
     "RollupEmployeeBin",
     "RollupResponseBin",
     "RollupState",

@@ -49,6 +49,18 @@ class RollupCount(db.Model):
     dm_answered: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
+# rollup_counts' figures, in the order services/rollups.BucketFigures holds them
+COUNT_FIELDS = (
+    "mentions",
+    "responded",
+    "sla_met",
+    "sla_missed",
+    "moved_to_dm",
+    "dm_received",
+    "dm_answered",
+)
+
+
 class RollupTagCount(db.Model):
     """Mentions created in one bucket with one status carrying one tag, and how they were
     answered: a mention with two tags counts under each (services/rollup_tags.py keeps them)."""
@@ -100,3 +112,63 @@ class RollupState(db.Model):
     sla_normal_seconds: Mapped[int | None]
     sla_high_seconds: Mapped[int | None]
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# The day level (services/rollup_days.py): the same figures per UTC day, sums of the bucket rows
+# of that day (day = bucket // DAY_BUCKETS), rebuilt with them in the same transaction. A year
+# of coverage reads ~365 day rows per key instead of ~35,000 buckets'. Days are UTC days: a
+# desk in another zone reads its period's whole UTC days here and the buckets at the edges.
+DAY_BUCKETS = 86_400 // BUCKET_SECONDS
+
+
+class RollupDayCount(db.Model):
+    """rollup_counts summed over a UTC day (same key besides the time, same figures)."""
+
+    __tablename__ = "rollup_day_counts"
+
+    day: Mapped[int] = mapped_column(primary_key=True)  # epoch seconds // 86,400
+    status: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    priority: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    mentions: Mapped[int]
+    responded: Mapped[int]
+    sla_met: Mapped[int]
+    sla_missed: Mapped[int]
+    moved_to_dm: Mapped[int]
+    dm_received: Mapped[int]
+    dm_answered: Mapped[int]
+
+
+class RollupDayResponseBin(db.Model):
+    """rollup_response_bins summed over a UTC day."""
+
+    __tablename__ = "rollup_day_response_bins"
+
+    day: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    bin: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    count: Mapped[int]
+
+
+class RollupDayEmployeeBin(db.Model):
+    """rollup_employee_bins summed over a UTC day."""
+
+    __tablename__ = "rollup_day_employee_bins"
+
+    day: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(primary_key=True)
+    bin: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    count: Mapped[int]
+
+
+class RollupBucketTotal(db.Model):
+    """Per bucket, all statuses and priorities together: mentions received and how many are
+    answered (here or elsewhere). The per-hour chart of whole days reads these (one row a
+    bucket) instead of rollup_counts' rows per status and priority; zones with 30/45-minute
+    offsets still get their local hours, since a bucket lies inside one local hour."""
+
+    __tablename__ = "rollup_bucket_totals"
+
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    received: Mapped[int]
+    answered: Mapped[int]

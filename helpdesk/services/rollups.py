@@ -17,6 +17,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Mention, MentionKind, MentionStatus, Priority, Reply, mention_tags
 from helpdesk.models.rollups import (
     BUCKET_SECONDS,
+    COUNT_FIELDS,
     RollupCount,
     RollupEmployeeBin,
     RollupResponseBin,
@@ -24,6 +25,7 @@ from helpdesk.models.rollups import (
     RollupTagCount,
 )
 from helpdesk.models.types import utcnow
+from helpdesk.services import rollup_days
 from helpdesk.services.escalation import sla_seconds
 from helpdesk.services.histogram import add_values
 
@@ -53,15 +55,6 @@ def current_sla() -> dict[str, int]:
 
 
 CHANNELS = ("post", "dm")  # MentionKind values: the roll-ups' channel key
-COUNT_FIELDS = (
-    "mentions",
-    "responded",
-    "sla_met",
-    "sla_missed",
-    "moved_to_dm",
-    "dm_received",
-    "dm_answered",
-)
 
 
 @dataclass
@@ -254,7 +247,8 @@ def _insert(found: dict[int, BucketFigures]) -> int:
 
 
 def _rebuild_runs(bucket_runs: Sequence[tuple[int, int]], sla: dict[str, int]) -> int:
-    """Replace the roll-up rows of these [lo, hi) bucket runs with freshly computed ones."""
+    """Replace the roll-up rows of these [lo, hi) bucket runs with freshly computed ones, and
+    the day level's rows of the days they touch (services/rollup_days.py)."""
     rows = 0
     chunk = int(REBUILD_CHUNK.total_seconds()) // BUCKET_SECONDS
     for lo, hi in bucket_runs:
@@ -262,7 +256,7 @@ def _rebuild_runs(bucket_runs: Sequence[tuple[int, int]], sla: dict[str, int]) -
         for first in range(lo, hi, chunk):
             last = min(first + chunk, hi)
             rows += _insert(compute([(bucket_start(first), bucket_start(last))], sla))
-    return rows + _rebuild_tag_runs(bucket_runs, sla)
+    return rows + _rebuild_tag_runs(bucket_runs, sla) + rollup_days.rebuild_days(bucket_runs)
 
 
 # The per-tag roll-up (rollup_tag_counts): a mention with two tags counts under each. Kept by

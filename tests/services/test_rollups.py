@@ -20,13 +20,17 @@ from helpdesk.models import (
     Priority,
     Reply,
     ReplyStatus,
+    RollupBucketTotal,
     RollupCount,
+    RollupDayCount,
+    RollupDayEmployeeBin,
+    RollupDayResponseBin,
     RollupEmployeeBin,
     RollupResponseBin,
     RollupState,
     XUser,
 )
-from helpdesk.services import rollup_figures, rollups
+from helpdesk.services import rollup_days, rollup_figures, rollups
 from helpdesk.services.coverage import coverage, coverage_exact
 from workers import jobs
 
@@ -171,10 +175,13 @@ def assert_same_figures(got: dict, exact: dict) -> None:
         )
 
 
+DAY_LEVEL = (RollupDayCount, RollupDayResponseBin, RollupDayEmployeeBin, RollupBucketTotal)
+
+
 def rollup_rows() -> dict[str, list[tuple]]:
-    """Every row of the three roll-up tables, in key order."""
+    """Every row of the roll-up tables (buckets and the day level), in key order."""
     found = {}
-    for model in (RollupCount, RollupResponseBin, RollupEmployeeBin):
+    for model in (RollupCount, RollupResponseBin, RollupEmployeeBin, *DAY_LEVEL):
         table = model.__table__
         keys = [c for c in table.columns if c.primary_key]
         rows = db.session.execute(sa.select(table).order_by(*keys)).all()
@@ -207,16 +214,56 @@ PERIODS = [
 
 @pytest.mark.parametrize(("zone", "start", "end"), PERIODS)
 def test_rollup_figures_equal_the_exact_computation(seeded, zone, start, end):
-    """figures() over the roll-ups gives the exact counts and percentiles within 1%."""
+    """figures() over the roll-ups gives the exact counts and percentiles within 1%, from the
+    day level with buckets at the edges as from the buckets alone, which agree to the last
+    figure (the same bins summed in another order)."""
     exact = coverage_exact(start, end, zone, now=NOW)
-    assert_same_figures(rollup_figures.figures(start, end, zone, now=NOW), exact)
+    with_days = rollup_figures.figures(start, end, zone, now=NOW)
+    buckets_only = rollup_figures.figures(start, end, zone, now=NOW, days=False)
+    assert_same_figures(with_days, exact)
+    assert_same_figures(buckets_only, exact)
+    assert with_days == buckets_only
     assert_same_figures(coverage(start, end, zone, now=NOW), exact)
 
 
-def test_figures_read_the_rollups_for_whole_buckets(seeded):
-    """A roll-up row changed by hand shows in the figures: whole buckets are not recounted."""
+def test_figures_read_the_day_level_for_whole_utc_days(seeded):
+    """A day row changed by hand shows in a period holding that whole UTC day (Tokyo's 30
+    days), and not in the buckets-only sum nor in a period inside that day."""
     start, end = PERIODS[0][1:]
-    before = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)["total"]
+    before = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)
+    day = rollups.bucket_of(FIRST + timedelta(days=5)) // rollup_days.DAY_BUCKETS
+    row = db.session.scalars(sa.select(RollupDayCount).where(RollupDayCount.day == day)).first()
+    row.mentions += 1000
+    bins = db.session.scalars(
+        sa.select(RollupDayEmployeeBin).where(RollupDayEmployeeBin.day == day)
+    ).first()
+    bins.count += 7
+    db.session.flush()
+    after = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)
+    assert after["total"] == before["total"] + 1000
+    assert sum(p["replies_posted"] for p in after["per_employee"]) == 7 + sum(
+        p["replies_posted"] for p in before["per_employee"]
+    )
+    assert rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW, days=False) == before
+    inside = (rollups.bucket_start(day * 96 + 4), rollups.bucket_start(day * 96 + 90))
+    assert_same_figures(
+        rollup_figures.figures(*inside, "UTC", now=NOW), coverage_exact(*inside, "UTC", now=NOW)
+    )
+
+
+def test_day_runs_cover_the_days_buckets_touch():
+    """Bucket runs map to the UTC days holding them, neighbours joined."""
+    assert rollup_days.day_runs([]) == []
+    assert rollup_days.day_runs([(96, 97)]) == [(1, 2)]
+    assert rollup_days.day_runs([(95, 97), (150, 200), (400, 401)]) == [(0, 3), (4, 5)]
+    assert rollup_days.day_runs([(192, 288)]) == [(2, 3)]
+
+
+def test_figures_read_the_rollups_for_whole_buckets(seeded):
+    """A roll-up row changed by hand shows in the figures: whole buckets are not recounted
+    (read from the buckets alone; the day level has its own test below)."""
+    start, end = PERIODS[0][1:]
+    before = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW, days=False)["total"]
     bucket = rollups.bucket_of(FIRST + timedelta(days=5))
     db.session.add(
         RollupCount(
@@ -230,7 +277,8 @@ def test_figures_read_the_rollups_for_whole_buckets(seeded):
         )
     )
     db.session.flush()
-    assert rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)["total"] == before + 1000
+    after = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW, days=False)
+    assert after["total"] == before + 1000
 
 
 def test_a_rebuild_gives_the_same_rows_every_time(seeded):
@@ -278,6 +326,26 @@ def test_the_migrations_build_what_a_rebuild_builds(seeded):
     db.session.remove()
     with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
         load_migration("0022_channels")._build()
+    assert rollup_rows() == rebuilt
+
+
+def test_the_day_migration_builds_what_a_rebuild_builds(seeded):
+    """Migration 0023's SQL over the bucket tables writes the day rows a rebuild writes."""
+    import importlib.util
+    from pathlib import Path
+
+    rebuilt = rollup_rows()
+    assert rebuilt["rollup_day_employee_bins"] and rebuilt["rollup_bucket_totals"]
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0023_daily.py"
+    spec = importlib.util.spec_from_file_location("migration_0023", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for model in DAY_LEVEL:
+            conn.execute(sa.delete(model))
+        for statement in migration.BUILD:
+            conn.execute(sa.text(statement))
     assert rollup_rows() == rebuilt
 
 
