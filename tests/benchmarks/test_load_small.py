@@ -45,7 +45,7 @@ def test_a_short_load_run_serves_every_request_kind_without_errors(
     """gunicorn answers every kind of the agents' and supervisors' mix, and nothing fails."""
     out = tmp_path / "load.json"
     argv = [sys.executable, str(LOAD), "--database-url", seeded_url, "--redis-url", redis_url]
-    argv += ["--web-workers", "2", "--agents", "6", "--supervisors", "2", "--duration", "30"]
+    argv += ["--web-workers", "2", "--agents", "6", "--supervisors", "2", "--duration", "12"]
     argv += ["--warmup", "0", "--think", "0.2", "--reply-pool", "40", "--json", str(out)]
     run = subprocess.run(argv, capture_output=True, text=True, timeout=240, env=_env())
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
