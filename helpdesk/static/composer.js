@@ -87,6 +87,9 @@
     };
 
     text.addEventListener("input", function () {
+      // The text changed: a preview still on its way is of older text and must not render
+      // (the page's first preview, of the empty box, would disable Send under the agent's click).
+      seq++;
       clearTimeout(timer);
       timer = setTimeout(check, 250);
     });
