@@ -238,25 +238,7 @@ def _by_tag_exact(
         waited = max((first - created_at).total_seconds(), 0.0)
         if waited <= sla[getattr(priority, "value", priority)]:
             row["within_sla"] += 1
-    found = []
-    for name, row in per_tag.items():
-        total = sum(row[s.value] for s in MentionStatus)
-        due = total - row["dismissed"]
-        found.append(
-            {
-                "tag": name,
-                "total": total,
-                "answered": row["answered"],
-                "answered_elsewhere": row["answered_elsewhere"],
-                "dismissed": row["dismissed"],
-                "open": row["open"],
-                "responded": row["responded"],
-                "within_sla": row["within_sla"],
-                "response_rate": _rate(row["answered"] + row["answered_elsewhere"], due),
-                "within_sla_rate": _rate(row["within_sla"], due),
-            }
-        )
-    return sorted(found, key=lambda r: (-int(r["total"]), str(r["tag"])))
+    return rollup_figures.tag_figures(per_tag)
 
 
 def _first_response(

@@ -581,13 +581,19 @@ def tag_rows(counts: dict[tuple[int, str], list[int]]) -> list[dict[str, object]
     if not per_tag:
         return []
     names = dict(db.session.execute(sa.select(Tag.id, Tag.name).where(Tag.id.in_(per_tag))).all())
+    return tag_figures({names[tag_id]: row for tag_id, row in per_tag.items()})
+
+
+def tag_figures(per_tag: dict[str, dict[str, int]]) -> list[dict[str, object]]:
+    """`by_tag` rows, most mentions first, from per tag name: a count per status plus
+    `responded` and `within_sla` (both coverage computations give them so)."""
     found = []
-    for tag_id, row in per_tag.items():
+    for name, row in per_tag.items():
         total = sum(row[s.value] for s in MentionStatus)
         due = total - row["dismissed"]
         found.append(
             {
-                "tag": names[tag_id],
+                "tag": name,
                 "total": total,
                 "answered": row["answered"],
                 "answered_elsewhere": row["answered_elsewhere"],
