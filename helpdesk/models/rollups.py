@@ -161,6 +161,17 @@ class RollupDayEmployeeBin(db.Model):
     count: Mapped[int]
 
 
+class RollupDayMark(db.Model):
+    """A token per UTC day, renewed whenever that day's rows are rebuilt (rollup_days): a sum
+    over settled days is cached under its days' marks (services/rollup_cache.py), so no cached
+    sum outlives a change of the rows it was summed from."""
+
+    __tablename__ = "rollup_day_marks"
+
+    day: Mapped[int] = mapped_column(primary_key=True)
+    mark: Mapped[str] = mapped_column(sa.String(32))
+
+
 class RollupBucketTotal(db.Model):
     """Per bucket, all statuses and priorities together: mentions received and how many are
     answered (here or elsewhere). The per-hour chart of whole days reads these (one row a

@@ -11,13 +11,17 @@ The day tables carry the bucket tables' keys besides time (`channel` included, a
 to-DM counts) and their figures. Adding a key is mechanical: give the day table the same column
 in its primary key, add its name to that MIRRORS entry's `keys`, and its migration builds the
 day rows with the same INSERT ... SELECT; a new bucket table gets a day twin and one more MIRRORS
-entry (the tags' roll-up has none yet: a year by tag reads its buckets). rollup_bucket_totals
+entry (the tags' roll-up has none yet: a year by tag reads its buckets). Every rebuilt day gets a
+new mark (rollup_day_marks), the key under which sums over settled days are cached
+(services/rollup_cache.py): rows written any other way than here must renew their days' marks
+too, or a cached sum would hide them. rollup_bucket_totals
 (the per-hour chart of whole days) sums over every key but time; a report that filters by a key
 would add it there as well.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +37,7 @@ from helpdesk.models.rollups import (
     RollupCount,
     RollupDayCount,
     RollupDayEmployeeBin,
+    RollupDayMark,
     RollupDayResponseBin,
     RollupEmployeeBin,
     RollupResponseBin,
@@ -79,12 +84,19 @@ def rebuild_days(
     """Replace the day rows (and bucket totals) of every day these bucket runs touch with sums
     of the bucket rows; run after the buckets are rebuilt, in the same transaction. Rows written."""
     execute = execute or db.session.execute
-    rows = 0
+    rows, mark = 0, uuid.uuid4().hex
     for first, last in day_runs(bucket_runs):
         for mirror in MIRRORS:
             rows += _rebuild_mirror(execute, mirror, first, last)
         rows += _rebuild_totals(execute, first * DAY_BUCKETS, last * DAY_BUCKETS)
+        _renew_marks(execute, first, last, mark)
     return rows
+
+
+def _renew_marks(execute: Callable[..., Any], first: int, last: int, mark: str) -> None:
+    table = RollupDayMark.__table__
+    execute(sa.delete(table).where(table.c.day >= first, table.c.day < last))
+    execute(sa.insert(table), [{"day": day, "mark": mark} for day in range(first, last)])
 
 
 def _rebuild_mirror(execute: Callable[..., Any], mirror: Mirror, first: int, last: int) -> int:

@@ -30,9 +30,15 @@ from helpdesk.models.rollups import (
 )
 from helpdesk.models.types import utcnow
 from helpdesk.services import rollups
-from helpdesk.services.histogram import add_values, percentile, quantile
+from helpdesk.services.histogram import Cumulative, add_values, percentile, quantile, quantile_with
+from helpdesk.services.rollup_cache import raw_rows, settled_bins
 
 RESPONDED = {MentionStatus.ANSWERED.value, MentionStatus.ANSWERED_ELSEWHERE.value}
+# A report's histograms come from the cache for its whole UTC days but the last RECENT_DAYS (the
+# days still being answered, whose marks move with every refresh), when at least
+# MIN_SETTLED_DAYS remain: shorter periods read the day tables directly, cheaply.
+RECENT_DAYS = 2
+MIN_SETTLED_DAYS = 7
 COUNT_FIELDS = rollups.COUNT_FIELDS
 COUNT_COLUMNS = tuple(getattr(RollupCount, name) for name in COUNT_FIELDS)
 
@@ -47,6 +53,8 @@ class Sums:
     bins: dict[str, Counter[int]] = field(default_factory=dict)  # per channel, from roll-ups
     waits: dict[str, list[float]] = field(default_factory=dict)  # per channel, live
     employee_bins: dict[int, Counter[int]] = field(default_factory=dict)
+    # from settled days (services/rollup_cache.py); employee_bins adds to these, read-only
+    employee_base: dict[int, Cumulative] = field(default_factory=dict)
     employee_waits: dict[int, list[float]] = field(default_factory=dict)
     dirty: set[int] | None = None  # whole buckets changed since the watermark (None: all live)
 
@@ -275,10 +283,19 @@ def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
         held = sums.counts.setdefault((status, priority, channel), [0] * len(COUNT_FIELDS))
         for k, value in enumerate(values):
             held[k] += int(value)
+    # The histograms: the settled days (all but the last RECENT_DAYS) from the cache when the
+    # period holds enough of them, the other whole days from the day tables, the edges' buckets.
+    bin_days = (first_day, last_day)
+    if last_day - RECENT_DAYS - first_day >= MIN_SETTLED_DAYS:
+        settled = settled_bins(first_day, last_day - RECENT_DAYS)
+        for channel, counts in settled.desk.items():
+            sums.bins.setdefault(channel, Counter()).update(counts)
+        sums.employee_base = settled.employees
+        bin_days = (last_day - RECENT_DAYS, last_day)
     dbin, bbin = RollupDayResponseBin, RollupResponseBin
     desk = [
         sa.select(dbin.channel, dbin.bin, sa.func.sum(dbin.count))
-        .where(dbin.day >= first_day, dbin.day < last_day)
+        .where(dbin.day >= bin_days[0], dbin.day < bin_days[1])
         .group_by(dbin.channel, dbin.bin)
     ]
     desk += [
@@ -292,7 +309,7 @@ def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
     dpeople, bpeople = RollupDayEmployeeBin, RollupEmployeeBin
     people = [
         sa.select(dpeople.employee_id, dpeople.bin, sa.func.sum(dpeople.count))
-        .where(dpeople.day >= first_day, dpeople.day < last_day)
+        .where(dpeople.day >= bin_days[0], dpeople.day < bin_days[1])
         .group_by(dpeople.employee_id, dpeople.bin)
     ]
     people += [
@@ -311,14 +328,8 @@ def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
 
 
 def _rows_of(parts: list[sa.Select]) -> list[Any]:
-    """The rows of the parts' UNION ALL as the driver's tuples: plain integers and strings, so
-    SQLAlchemy's Row objects (half the Python time of a month's 30,000 rows) are skipped."""
-    result = db.session.execute(sa.union_all(*parts))
-    if result.cursor is None:
-        return result.all()
-    rows = result.cursor.fetchall()
-    result.close()
-    return rows
+    """The rows of the parts' UNION ALL as the driver's tuples (rollup_cache.raw_rows)."""
+    return raw_rows(sa.union_all(*parts))
 
 
 def _oldest_open(start: datetime, end: datetime, now: datetime) -> dict[str, object] | None:
@@ -342,28 +353,36 @@ def _oldest_open(start: datetime, end: datetime, now: datetime) -> dict[str, obj
 
 
 def _per_employee(sums: Sums) -> list[dict[str, object]]:
-    ids = set(sums.employee_waits) | {
-        i for i, bins in sums.employee_bins.items() if any(v > 0 for v in bins.values())
-    }
-    if not ids:
+    found: dict[int, tuple[int, float | None]] = {}  # replies posted, median seconds
+    for employee_id in set(sums.employee_waits) | set(sums.employee_bins) | set(sums.employee_base):
+        bins = sums.employee_bins.get(employee_id, Counter())
+        waits = sums.employee_waits.get(employee_id, [])
+        base = sums.employee_base.get(employee_id)
+        if base is not None and base.total > 0:
+            posted = base.total + sum(bins.values()) + len(waits)
+            median = quantile_with(base, add_values(Counter(bins), waits), 0.5)
+        else:
+            posted = sum(v for v in bins.values() if v > 0) + len(waits)
+            median = _quantiles(bins, waits)[0]
+        if posted > 0:
+            found[employee_id] = (posted, median)
+    if not found:
         return []
     names = dict(
         (row.id, (row.number, row.name))
         for row in db.session.execute(
-            sa.select(Employee.id, Employee.number, Employee.name).where(Employee.id.in_(ids))
+            sa.select(Employee.id, Employee.number, Employee.name).where(Employee.id.in_(found))
         )
     )
     people = []
-    for employee_id in ids:
-        bins = sums.employee_bins.get(employee_id, Counter())
-        waits = sums.employee_waits.get(employee_id, [])
+    for employee_id, (posted, median) in found.items():
         number, name = names[employee_id]
         people.append(
             {
                 "number": number,
                 "name": name,
-                "replies_posted": sum(v for v in bins.values() if v > 0) + len(waits),
-                "median_response_seconds": _seconds(_quantiles(bins, waits)[0]),
+                "replies_posted": posted,
+                "median_response_seconds": _seconds(median),
             }
         )
     return sorted(people, key=lambda p: (-int(p["replies_posted"]), p["number"]))

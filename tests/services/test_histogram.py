@@ -1,5 +1,6 @@
 """The log-spaced histogram: every value within 1%, quantiles within 1% of the exact ones,
-and histograms of two sets add up to the histogram of their union."""
+histograms of two sets add up to the histogram of their union, and a cumulative histogram plus
+a few bins gives the merged quantile."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pytest
 
 from helpdesk.services.histogram import (
     RELATIVE_ERROR,
+    Cumulative,
     add_values,
     bin_of,
     percentile,
     quantile,
+    quantile_with,
     value_of,
 )
 
@@ -52,3 +55,24 @@ def test_histograms_merge_by_adding_bins():
     values = [rng.expovariate(1 / 1200) for _ in range(3000)]
     first, second = add_values(Counter(), values[:1234]), add_values(Counter(), values[1234:])
     assert first + second == add_values(Counter(), values)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_quantile_of_a_cumulative_histogram_plus_bins_is_the_merged_quantile(seed):
+    """quantile_with(base, extra) is exactly quantile(base + extra), also when `extra` takes
+    values away from `base` (the changed buckets of cached days) or holds bins `base` lacks."""
+    rng = random.Random(seed)
+    base_values = [rng.lognormvariate(6, 1.2) for _ in range(rng.randint(1, 400))]
+    base = add_values(Counter(), base_values)
+    extra = add_values(Counter(), [rng.lognormvariate(5, 2) for _ in range(rng.randint(0, 30))])
+    for taken in rng.sample(base_values, min(10, len(base_values) - 1)):
+        extra[bin_of(taken)] -= 1
+    merged = Counter(base)
+    merged.update(extra)
+    assert all(count >= 0 for count in merged.values())
+    cumulative = Cumulative.of(base)
+    assert cumulative.total == len(base_values)
+    for fraction in (0.0, 0.1, 0.5, 0.9, 0.99, 1.0):
+        assert quantile_with(cumulative, extra, fraction) == quantile(merged, fraction)
+    assert quantile_with(Cumulative.of(Counter()), Counter(), 0.5) is None
+    assert quantile_with(Cumulative.of(Counter()), Counter({5: 2}), 0.5) == value_of(5)

@@ -6,6 +6,7 @@ refresh picks up what changed after the watermark."""
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,13 +25,14 @@ from helpdesk.models import (
     RollupCount,
     RollupDayCount,
     RollupDayEmployeeBin,
+    RollupDayMark,
     RollupDayResponseBin,
     RollupEmployeeBin,
     RollupResponseBin,
     RollupState,
     XUser,
 )
-from helpdesk.services import rollup_days, rollup_figures, rollups
+from helpdesk.services import rollup_cache, rollup_days, rollup_figures, rollups
 from helpdesk.services.coverage import coverage, coverage_exact
 from workers import jobs
 
@@ -226,6 +228,13 @@ def test_rollup_figures_equal_the_exact_computation(seeded, zone, start, end):
     assert_same_figures(coverage(start, end, zone, now=NOW), exact)
 
 
+def renew_mark(day: int) -> None:
+    """Give a day a new mark, as a rebuild of its rows does."""
+    db.session.execute(
+        sa.update(RollupDayMark).where(RollupDayMark.day == day).values(mark=uuid.uuid4().hex)
+    )
+
+
 def test_figures_read_the_day_level_for_whole_utc_days(seeded):
     """A day row changed by hand shows in a period holding that whole UTC day (Tokyo's 30
     days), and not in the buckets-only sum nor in a period inside that day."""
@@ -238,6 +247,7 @@ def test_figures_read_the_day_level_for_whole_utc_days(seeded):
         sa.select(RollupDayEmployeeBin).where(RollupDayEmployeeBin.day == day)
     ).first()
     bins.count += 7
+    renew_mark(day)  # as rebuild_days does: the cached sums of this day's period are dropped
     db.session.flush()
     after = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)
     assert after["total"] == before["total"] + 1000
@@ -249,6 +259,75 @@ def test_figures_read_the_day_level_for_whole_utc_days(seeded):
     assert_same_figures(
         rollup_figures.figures(*inside, "UTC", now=NOW), coverage_exact(*inside, "UTC", now=NOW)
     )
+
+
+def test_settled_days_are_read_from_the_cache_until_their_marks_move(seeded, app):
+    """Tokyo's 30 days: the whole UTC days but the last two are summed once and cached (a row
+    changed behind rebuild_days' back, keeping the day's mark, is not seen); a rebuild of a
+    day renews its mark and the figures are summed again, equal to the exact ones."""
+    start, end = PERIODS[0][1:]
+    first = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)
+    store = app.extensions["redis"]
+    assert len(list(store.scan_iter(rollup_cache.KEY_PREFIX + "*"))) == 1
+    day = rollups.bucket_of(FIRST + timedelta(days=5)) // rollup_days.DAY_BUCKETS
+    row = db.session.scalars(
+        sa.select(RollupDayEmployeeBin).where(RollupDayEmployeeBin.day == day)
+    ).first()
+    row.count += 7
+    db.session.flush()
+    assert rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW) == first
+    rollups.rebuild(FIRST + timedelta(days=5), FIRST + timedelta(days=6))
+    again = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)
+    assert again == first  # the rebuild put back what the rows say
+    assert len(list(store.scan_iter(rollup_cache.KEY_PREFIX + "*"))) == 2
+    assert_same_figures(again, coverage_exact(start, end, "Asia/Tokyo", now=NOW))
+
+
+def test_a_late_reply_to_a_settled_day_shows_after_the_refresh(seeded):
+    """A reply posted today to a mention of 25 days ago (inside the cached days) is counted at
+    once (live) and after the refresh (its day rebuilt, its mark renewed), exactly."""
+    start, end = PERIODS[0][1:]
+    rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)  # the settled days cached
+    old = db.session.scalars(
+        sa.select(Mention)
+        .where(
+            Mention.status == MentionStatus.OPEN,
+            Mention.created_at >= start + timedelta(days=2),
+            Mention.created_at < start + timedelta(days=10),
+        )
+        .order_by(Mention.id)
+    ).first()
+    old.status = MentionStatus.ANSWERED
+    author = db.session.scalar(sa.select(Reply.author_id).limit(1))
+    db.session.add(
+        Reply(
+            mention_id=old.id,
+            author_id=author,
+            text="Late, sorry!",
+            status=ReplyStatus.POSTED,
+            posted_at=old.created_at + timedelta(hours=5),
+        )
+    )
+    db.session.commit()
+    exact = coverage_exact(start, end, "Asia/Tokyo", now=NOW)
+    assert_same_figures(rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW), exact)
+    jobs.refresh_rollups()
+    state = rollups.state()
+    state.watermark = datetime.now(UTC) + rollups.LAG + timedelta(seconds=5)
+    db.session.commit()
+    assert_same_figures(rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW), exact)
+
+
+def test_a_damaged_cache_entry_is_summed_again(seeded, app, caplog):
+    """Bytes that are not a cached sum under a settled days' key: the figures are summed from
+    the tables again (and a warning says so), never read from the damaged entry."""
+    start, end = PERIODS[0][1:]
+    first = rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW)
+    store = app.extensions["redis"]
+    for key in store.scan_iter(rollup_cache.KEY_PREFIX + "*"):
+        store.set(key, b"\x05\x00\x00\x00{}")
+    assert rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW) == first
+    assert "damaged roll-up cache entry" in caplog.text
 
 
 def test_day_runs_cover_the_days_buckets_touch():
