@@ -6,7 +6,9 @@ page's CSRF token), then plays the mix for --duration seconds or --max-requests 
 whichever comes first. Agents list the inbox, filter it, page it (keyset cursors), search,
 open mentions, and claim and reply to fresh open mentions; supervisors load the desk, the
 escalation queue, coverage for 30 days and for a year, the audit log and a CSV export.
-Prints p50/p95/p99, count and errors per request kind; --compare runs the same mix on a
+With --reports-workers N the supervisors are served by a second gunicorn of N workers (the
+reports' pool of docs/scale-out.md, as a proxy sending /supervise/ there). Prints
+p50/p95/p99, count and errors per request kind; --compare runs the same mix on a
 second database in the same run and prints the p95 ratios (first / second).
 
 Claims and replies are real: each reply is committed `queued` and its post_reply job is
@@ -15,6 +17,7 @@ Setup adds the mentions the agents reply to (--reply-pool, created now through t
 upsert) and nothing else; the seeded employees sign in with benchmarks/seed/'s password.
 
     python benchmarks/load.py --database-url URL [--compare URL2] [--web-workers 4] [--threads 1]
+        [--reports-workers 0]
         [--agents 50] [--supervisors 5] [--duration 60] [--max-requests 50000]
         [--think 1.0] [--warmup 5] [--redis-url redis://127.0.0.1:6379/5] [--json FILE]
 """
@@ -383,11 +386,12 @@ async def play(user: User, mix: dict[str, int], step, think: float, offset: int)
         await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
 
 
-async def drive(base: str, plan: Plan, args: argparse.Namespace) -> Stats:
-    """Sign everyone in (a few at a time), then play the mix for the run's length."""
+async def drive(base: str, plan: Plan, args: argparse.Namespace, reports: str = "") -> Stats:
+    """Sign everyone in (a few at a time), then play the mix for the run's length; supervisors
+    use `reports` when given (their own pool, as a proxy routing /supervise/ there would)."""
     run = Run(plan, args.duration, args.warmup, args.max_requests)
     agents = [User(base, number, run) for number in plan.agents]
-    bosses = [User(base, number, run) for number in plan.supervisors]
+    bosses = [User(reports or base, number, run) for number in plan.supervisors]
     gate = asyncio.Semaphore(8)
 
     async def sign_in(user: User) -> None:
@@ -420,22 +424,30 @@ def run_against(database_url: str, args: argparse.Namespace) -> dict[str, object
         port = free_port()
         log = Path(instance) / "gunicorn.log"
         server = start_gunicorn(environ, args.web_workers, port, log, args.threads)
+        servers, reports = [server], ""
+        if args.reports_workers:  # docs/scale-out.md: /supervise/ on a pool of its own
+            other, log_of_reports = free_port(), Path(instance) / "gunicorn-reports.log"
+            workers, threads = args.reports_workers, args.threads
+            servers.append(start_gunicorn(environ, workers, other, log_of_reports, threads))
+            reports = f"http://127.0.0.1:{other}"
         loads: list[float] = []
         sampling = threading.Event()
         sampler = threading.Thread(target=_sample_load, args=(loads, sampling), daemon=True)
         sampler.start()
         try:
             started = time.monotonic()
-            stats = asyncio.run(drive(f"http://127.0.0.1:{port}", plan, args))
+            stats = asyncio.run(drive(f"http://127.0.0.1:{port}", plan, args, reports))
             elapsed = time.monotonic() - started
         finally:
             sampling.set()
-            server.terminate()  # a request still running (a year's coverage) may hold it up
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=30)
+            for each in servers:
+                each.terminate()  # a request still running (a year's coverage) may hold it up
+            for each in servers:
+                try:
+                    each.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    each.kill()
+                    each.wait(timeout=30)
     name = sa.make_url(database_url).database or database_url
     return {
         "database": Path(name).name,
@@ -497,6 +509,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per worker (> 1: gthread, as deployed)"
     )
+    parser.add_argument(
+        "--reports-workers",
+        type=int,
+        default=0,
+        help="a second gunicorn of this many workers that serves the supervisors (0: none)",
+    )
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--supervisors", type=int, default=5)
     parser.add_argument("--duration", type=float, default=60, help="seconds measured")
@@ -508,6 +526,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("give --database-url (or set DATABASE_URL)")
+    if args.reports_workers < 0:
+        parser.error("--reports-workers must be 0 or more")
     if min(args.agents, args.supervisors, args.web_workers, args.threads) < 1 or args.duration <= 0:
         parser.error("--agents, --supervisors, --web-workers and --duration must be positive")
     results = [run_against(args.database_url, args)]
