@@ -189,3 +189,25 @@ def test_supervise_pages_in_japanese(client, supervisor, mentions):
     assert "エスカレーション" in client.get("/supervise/", headers={"Accept-Language": "ja"}).text
     page = client.get("/supervise/coverage", headers={"Accept-Language": "ja"}).text
     assert "対応率" in page and "ガイドラインの検出回数" in page
+
+
+def test_the_queue_shows_a_step_at_a_time_in_order(client, supervisor, make_employee, mentions):
+    """The queue lists its first QUEUE_STEP escalations, oldest customer first, with a link to
+    the next step; the last step has no link; a bad ?limit= is a 400."""
+    from helpdesk.supervise.escalations import QUEUE_STEP
+
+    agent = make_employee("0427")
+    ids = mentions(*(f"please help {n}" for n in range(QUEUE_STEP + 3)))
+    for mention_id in ids:
+        escalation.escalate(mention_id, agent, "needs a supervisor")
+    first = client.get("/supervise/")
+    rows = [int(m) for m in re.findall(r'data-mention-id="(\d+)"', first.text)]
+    assert rows == ids[:QUEUE_STEP]
+    more = re.search(r'href="([^"]+)" data-testid="queue-more"', first.text)
+    assert more is not None
+    rest = client.get(more.group(1).replace("&amp;", "&"))
+    rows = [int(m) for m in re.findall(r'data-mention-id="(\d+)"', rest.text)]
+    assert rows == ids
+    assert 'data-testid="queue-more"' not in rest.text
+    for bad in ("0", "-1", "abc", "١٢", "99999", "501"):
+        assert client.get(f"/supervise/?limit={bad}").status_code == 400, bad
