@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
+
 from helpdesk.x.text import validate_signature_format
 
 
@@ -95,11 +97,24 @@ DEFAULTS: dict[str, str] = {
 }
 
 
+# PostgreSQL plans a query over parallel workers when it thinks that pays; on the desk's small
+# aggregates (a report's edges, a few thousand roll-up rows) starting the workers took ~4 of
+# 8 ms, on a machine whose cores serve other requests meanwhile. Ten times the default set-up
+# cost keeps parallel plans for big scans only (issue 16; benchmarks/README.md).
+PARALLEL_SETUP_COST = 10_000
+
+
 def engine_options(database_url: str) -> dict[str, object]:
-    """Engine options per backend: SQLite waits for the write lock instead of failing."""
+    """Engine options per backend: SQLite waits for the write lock instead of failing;
+    PostgreSQL starts parallel workers only for big scans (PARALLEL_SETUP_COST), keeping any
+    `options` the URL gives."""
     if database_url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+    given = sa.make_url(database_url).query.get("options") or ""
+    if isinstance(given, tuple):
+        given = " ".join(given)
+    options = f"{given} -c parallel_setup_cost={PARALLEL_SETUP_COST}".strip()
+    return {"pool_pre_ping": True, "connect_args": {"options": options}}
 
 
 def _positive_int(name: str, raw: str) -> int:

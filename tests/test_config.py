@@ -135,3 +135,19 @@ def test_a_bad_interval_stops_rq_cron_with_one_line(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == (
         "helpdesk cron: HELPDESK_SLA_SWEEP_SECONDS must be greater than 0, got 0"
     )
+
+
+def test_postgresql_starts_parallel_workers_only_for_big_scans():
+    """PostgreSQL connections carry a tenfold parallel set-up cost (the desk's small
+    aggregates ran faster alone), added to any options the URL gives; SQLite has none."""
+    from helpdesk.config import PARALLEL_SETUP_COST, engine_options
+
+    plain = engine_options("postgresql://desk@db/helpdesk")["connect_args"]["options"]
+    assert plain == f"-c parallel_setup_cost={PARALLEL_SETUP_COST}"
+    kept = engine_options("postgresql://desk@db/helpdesk?options=-csearch_path%3Ddesk")
+    assert kept["connect_args"]["options"].split(" ") == [
+        "-csearch_path=desk",
+        "-c",
+        f"parallel_setup_cost={PARALLEL_SETUP_COST}",
+    ]
+    assert "options" not in engine_options("sqlite:////tmp/desk.db")["connect_args"]

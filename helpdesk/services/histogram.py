@@ -82,12 +82,14 @@ class Cumulative:
     running: Sequence[int]  # running[i]: how many values lie in bins[0] .. bins[i]
 
     @classmethod
-    def of(cls, counts: Mapping[int, int]) -> Cumulative:
-        """The cumulative form of a histogram (bins with a count of 0 or less left out)."""
+    def of(cls, counts: Mapping[int, int], *, signed: bool = False) -> Cumulative:
+        """The cumulative form of a histogram: bins with a count of 0 or less left out, or with
+        `signed` only those of 0 (negative counts are values taken away from another one)."""
         bins, running, seen = [], [], 0
         for index in sorted(counts):
-            if counts[index] > 0:
-                seen += counts[index]
+            count = counts[index]
+            if count > 0 or (signed and count):
+                seen += count
                 bins.append(index)
                 running.append(seen)
         return cls(bins, running)
@@ -102,8 +104,8 @@ def quantile_with(base: Cumulative, extra: Mapping[int, int], fraction: float) -
     """`quantile` of the sum of `base` and `extra` (whose counts may be negative where they take
     away values of `base`; the sum must be nowhere negative): the same value, in time growing
     with the log of `base`'s size and the size of `extra`."""
-    added = sorted((index, count) for index, count in extra.items() if count)
-    total = base.total + sum(count for _, count in added)
+    added = Cumulative.of(extra, signed=True)
+    total = base.total + added.total
     if total <= 0:
         return None
     rank = fraction * (total - 1)
@@ -113,18 +115,15 @@ def quantile_with(base: Cumulative, extra: Mapping[int, int], fraction: float) -
     return low_value + (high_value - low_value) * (rank - low)
 
 
-def _holding(base: Cumulative, added: list[tuple[int, int]], k: int) -> int:
+def _holding(base: Cumulative, added: Cumulative, k: int) -> int:
     """The bin holding the k-th value (from 0) of base + added: the lowest bin with more than
     k values at or below it."""
 
     def at_or_below(index: int) -> int:
-        position = bisect_right(base.bins, index)
-        seen = base.running[position - 1] if position else 0
-        for other, count in added:
-            if other > index:
-                break
-            seen += count
-        return seen
+        mine, theirs = bisect_right(base.bins, index), bisect_right(added.bins, index)
+        return (base.running[mine - 1] if mine else 0) + (
+            added.running[theirs - 1] if theirs else 0
+        )
 
     lo, hi = 0, len(base.bins)
     while lo < hi:
@@ -134,7 +133,7 @@ def _holding(base: Cumulative, added: list[tuple[int, int]], k: int) -> int:
         else:
             lo = middle + 1
     found = base.bins[lo] if lo < len(base.bins) else None
-    for index, _count in added:
+    for index in added.bins:
         if found is not None and index >= found:
             break
         if at_or_below(index) > k:

@@ -297,17 +297,7 @@ def test_a_late_reply_to_a_settled_day_shows_after_the_refresh(seeded):
         )
         .order_by(Mention.id)
     ).first()
-    old.status = MentionStatus.ANSWERED
-    author = db.session.scalar(sa.select(Reply.author_id).limit(1))
-    db.session.add(
-        Reply(
-            mention_id=old.id,
-            author_id=author,
-            text="Late, sorry!",
-            status=ReplyStatus.POSTED,
-            posted_at=old.created_at + timedelta(hours=5),
-        )
-    )
+    answer(old, timedelta(hours=5))
     db.session.commit()
     exact = coverage_exact(start, end, "Asia/Tokyo", now=NOW)
     assert_same_figures(rollup_figures.figures(start, end, "Asia/Tokyo", now=NOW), exact)
@@ -428,6 +418,21 @@ def test_the_day_migration_builds_what_a_rebuild_builds(seeded):
     assert rollup_rows() == rebuilt
 
 
+def answer(mention: Mention, after: timedelta) -> None:
+    """Answer a mention now with a reply posted `after` its customer's time (uncommitted)."""
+    mention.status = MentionStatus.ANSWERED
+    author = db.session.scalar(sa.select(Reply.author_id).limit(1))
+    db.session.add(
+        Reply(
+            mention_id=mention.id,
+            author_id=author,
+            text="Sorry!",
+            status=ReplyStatus.POSTED,
+            posted_at=mention.created_at + after,
+        )
+    )
+
+
 def test_a_refresh_takes_in_new_replies(seeded):
     """Replies and closes after the watermark show at once (computed live), and after the job's
     refresh they come from the roll-ups, still exact."""
@@ -436,18 +441,7 @@ def test_a_refresh_takes_in_new_replies(seeded):
         sa.select(Mention).where(Mention.status == MentionStatus.OPEN).order_by(Mention.id)
     ).all()
     answered, dismissed = opened[0], opened[1]
-    answered.status = MentionStatus.ANSWERED
-    author = db.session.scalar(sa.select(Reply.author_id).limit(1))
-    posted = answered.created_at + timedelta(minutes=3)
-    db.session.add(
-        Reply(
-            mention_id=answered.id,
-            author_id=author,
-            text="Sorry!",
-            status=ReplyStatus.POSTED,
-            posted_at=posted,
-        )
-    )
+    answer(answered, timedelta(minutes=3))
     db.session.execute(  # a Core UPDATE, as the services' conditional moves are
         sa.update(Mention)
         .where(Mention.id == dismissed.id)
