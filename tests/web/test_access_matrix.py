@@ -700,14 +700,17 @@ def world(session_app: Flask, sandbox_server: Any) -> Iterator[World]:
         yield made
 
 
-EPHEMERAL_KEYS = (b"helpdesk:watch:",)
+# Keys that come and go on their own: live presence (who views a mention) and the rate
+# limiter's windows (every request counts, refused or not; a window's key appears when the
+# minute turns and expires after it, which once made a refused call look like a change).
+EPHEMERAL_KEYS = (b"helpdesk:watch:", b"LIMITS:")
 
 
 def snapshot(app: Flask) -> dict[str, object]:
     """Every row of every table (bar volatile columns) and the number of Redis keys."""
     db.session.rollback()
-    # Live presence's keys (who views a mention) expire on their own within a minute, so
-    # they are left out, like the volatile columns: a key expiring mid-check is no change.
+    # EPHEMERAL_KEYS expire on their own, so they are left out, like the volatile columns:
+    # a key expiring mid-check is no change.
     keys = app.extensions["redis"].scan_iter(count=1000)
     lasting = sum(1 for key in keys if not key.startswith(EPHEMERAL_KEYS))
     state: dict[str, object] = {"redis keys": lasting}
