@@ -451,6 +451,7 @@ def run_against(database_url: str, args: argparse.Namespace) -> dict[str, object
     name = sa.make_url(database_url).database or database_url
     return {
         "database": Path(name).name,
+        "pools": len(servers),  # 2 with --reports-workers: the supervisors on their own
         "seconds": round(elapsed, 1),
         "requests": stats.requests,
         "kinds": stats.summary(),

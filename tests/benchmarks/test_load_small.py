@@ -42,10 +42,12 @@ def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_a_short_load_run_serves_every_request_kind_without_errors(
     seeded_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    """gunicorn answers every kind of the agents' and supervisors' mix, and nothing fails."""
+    """gunicorn answers every kind of the agents' and supervisors' mix, and nothing fails, with
+    the supervisors on a pool of their own as docs/scale-out.md deploys them."""
     out = tmp_path / "load.json"
     argv = [sys.executable, str(LOAD), "--database-url", seeded_url, "--redis-url", redis_url]
-    argv += ["--web-workers", "2", "--agents", "6", "--supervisors", "2", "--duration", "12"]
+    argv += ["--web-workers", "1", "--reports-workers", "1", "--agents", "6", "--supervisors", "2"]
+    argv += ["--duration", "12"]
     argv += ["--warmup", "0", "--think", "0.2", "--reply-pool", "40", "--json", str(out)]
     run = subprocess.run(argv, capture_output=True, text=True, timeout=240, env=_env())
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
@@ -55,3 +57,4 @@ def test_a_short_load_run_serves_every_request_kind_without_errors(
     assert {kind: row["errors"] for kind, row in kinds.items()} == dict.fromkeys(KINDS, 0)
     assert all(row["count"] > 0 for row in kinds.values()), run.stdout
     assert "p95" in run.stdout and result["database"] in run.stdout
+    assert result["pools"] == 2
