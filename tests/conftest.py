@@ -25,6 +25,7 @@ from tests.support.app import (
     Api,
     FreshContextClient,
     drop_everything,
+    empty_redis,
     empty_tables,
     environ_for,
 )
@@ -118,7 +119,7 @@ def app(session_app: Flask, x: RunningSandbox) -> Iterator[Flask]:
     """The app with empty tables, an empty Redis and an empty sandbox, in an app context."""
     with session_app.app_context():
         empty_tables()
-        session_app.extensions["redis"].flushdb()
+        empty_redis(session_app)
         yield session_app
         db.session.remove()
 

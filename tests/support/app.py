@@ -98,6 +98,15 @@ class Api:
         return self.client.post(f"/api/v1{path}", json=body or {}, headers=self._headers())
 
 
+def empty_redis(app: Flask) -> None:
+    """Empty the app's Redis db and what the process remembers writing there: presence skips
+    a write made less than a quarter minute before (services/presence.py), so a memory that
+    outlived the keys left a test's first requests without presence keys, and a later request
+    of the same test wrote them (a read-only check saw two new keys: fresh-clone CI, twice)."""
+    app.extensions["redis"].flushdb()
+    app.extensions.pop("presence_written", None)
+
+
 @contextmanager
 def changed_settings(app: Flask, **changes: Any) -> Iterator[None]:
     """The app's settings with `changes` inside the block, restored after."""

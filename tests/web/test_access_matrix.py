@@ -51,7 +51,13 @@ from helpdesk.extensions import db
 from helpdesk.models import Employee, Mention, MentionStatus, Role
 from helpdesk.services import canned, employees, escalation, inbox, replies, rules
 from helpdesk.services.ingest import ingest_mentions
-from tests.support.app import PASSWORD, FreshContextClient, empty_tables, environ_for
+from tests.support.app import (
+    PASSWORD,
+    FreshContextClient,
+    empty_redis,
+    empty_tables,
+    environ_for,
+)
 from tests.support.web import csrf_from
 
 
@@ -687,7 +693,7 @@ def open_world(app: Flask, sandbox: Any) -> Iterator[World]:
     app.test_client_class = FreshContextClient
     with app.app_context():
         empty_tables()
-        app.extensions["redis"].flushdb()
+        empty_redis(app)
         sandbox.post("/_sandbox/reset")
         yield World(app, sandbox)
         db.session.remove()
@@ -700,17 +706,14 @@ def world(session_app: Flask, sandbox_server: Any) -> Iterator[World]:
         yield made
 
 
-# Keys that come and go on their own: live presence (who views a mention) and the rate
-# limiter's windows (every request counts, refused or not; a window's key appears when the
-# minute turns and expires after it, which once made a refused call look like a change).
-EPHEMERAL_KEYS = (b"helpdesk:watch:", b"LIMITS:")
+EPHEMERAL_KEYS = (b"helpdesk:watch:",)
 
 
 def snapshot(app: Flask) -> dict[str, object]:
     """Every row of every table (bar volatile columns) and the number of Redis keys."""
     db.session.rollback()
-    # EPHEMERAL_KEYS expire on their own, so they are left out, like the volatile columns:
-    # a key expiring mid-check is no change.
+    # Live presence's keys (who views a mention) expire on their own within a minute, so
+    # they are left out, like the volatile columns: a key expiring mid-check is no change.
     keys = app.extensions["redis"].scan_iter(count=1000)
     lasting = sum(1 for key in keys if not key.startswith(EPHEMERAL_KEYS))
     state: dict[str, object] = {"redis keys": lasting}
