@@ -82,14 +82,13 @@ class Cumulative:
     running: Sequence[int]  # running[i]: how many values lie in bins[0] .. bins[i]
 
     @classmethod
-    def of(cls, counts: Mapping[int, int], *, signed: bool = False) -> Cumulative:
-        """The cumulative form of a histogram: bins with a count of 0 or less left out, or with
-        `signed` only those of 0 (negative counts are values taken away from another one)."""
+    def of(cls, counts: Mapping[int, int]) -> Cumulative:
+        """The cumulative form of a histogram (bins of count 0 left out; a negative count is
+        values taken away from another histogram this one is added to)."""
         bins, running, seen = [], [], 0
         for index in sorted(counts):
-            count = counts[index]
-            if count > 0 or (signed and count):
-                seen += count
+            if counts[index]:
+                seen += counts[index]
                 bins.append(index)
                 running.append(seen)
         return cls(bins, running)
@@ -104,7 +103,7 @@ def quantile_with(base: Cumulative, extra: Mapping[int, int], fraction: float) -
     """`quantile` of the sum of `base` and `extra` (whose counts may be negative where they take
     away values of `base`; the sum must be nowhere negative): the same value, in time growing
     with the log of `base`'s size and the size of `extra`."""
-    added = Cumulative.of(extra, signed=True)
+    added = Cumulative.of(extra)
     total = base.total + added.total
     if total <= 0:
         return None

@@ -31,6 +31,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models.rollups import RollupDayEmployeeBin, RollupDayMark, RollupDayResponseBin
 from helpdesk.services.histogram import Cumulative
+from helpdesk.services.rollup_days import summed_bins
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def settled_bins(first_day: int, last_day: int) -> SettledBins:
     """The histograms of the UTC days [first_day, last_day): from the cache when the days'
     marks are those it was stored under, else summed from the day tables (and stored)."""
     key = _key(first_day, last_day)
-    store = current_app.extensions.get("redis")
+    store = current_app.extensions["redis"]
     blob = _get(store, key)
     if blob is not None:
         try:
@@ -78,9 +79,7 @@ def _key(first_day: int, last_day: int) -> str:
     return KEY_PREFIX + digest.hexdigest()
 
 
-def _get(store: Any, key: str) -> bytes | None:
-    if store is None:
-        return None
+def _get(store: redis.Redis, key: str) -> bytes | None:
     try:
         return store.get(key)
     except redis.RedisError as exc:
@@ -88,9 +87,7 @@ def _get(store: Any, key: str) -> bytes | None:
         return None
 
 
-def _put(store: Any, key: str, blob: bytes) -> None:
-    if store is None:
-        return
+def _put(store: redis.Redis, key: str, blob: bytes) -> None:
     try:
         store.set(key, blob, ex=TTL_SECONDS)
     except redis.RedisError as exc:
@@ -109,31 +106,19 @@ def raw_rows(statement: sa.Executable) -> list[Any]:
 
 
 def _summed(first_day: int, last_day: int) -> SettledBins:
-    dbin, people = RollupDayResponseBin, RollupDayEmployeeBin
     desk: dict[str, Counter[int]] = {}
     for channel, index, count in raw_rows(
-        sa.select(dbin.channel, dbin.bin, sa.func.sum(dbin.count))
-        .where(dbin.day >= first_day, dbin.day < last_day)
-        .group_by(dbin.channel, dbin.bin)
+        summed_bins(RollupDayResponseBin, "channel", first_day, last_day)
     ):
         desk.setdefault(channel, Counter())[index] += int(count)
-    rows = raw_rows(
-        sa.select(people.employee_id, people.bin, sa.func.sum(people.count))
-        .where(people.day >= first_day, people.day < last_day)
-        .group_by(people.employee_id, people.bin)
-        .order_by(people.employee_id, people.bin)
-    )
+    people = summed_bins(RollupDayEmployeeBin, "employee_id", first_day, last_day)
     employees: dict[int, Cumulative] = {}
-    held: tuple[int, array, array] | None = None
-    seen = 0
-    for employee_id, index, count in rows:
-        if held is None or held[0] != employee_id:
-            held = (employee_id, array("i"), array("q"))
-            employees[employee_id] = Cumulative(held[1], held[2])
-            seen = 0
-        seen += int(count)
-        held[1].append(index)
-        held[2].append(seen)
+    for employee_id, index, count in raw_rows(people.order_by(*people.selected_columns[:2])):
+        histogram = employees.get(employee_id)
+        if histogram is None:
+            histogram = employees[employee_id] = Cumulative(array("i"), array("q"))
+        histogram.bins.append(index)
+        histogram.running.append(histogram.total + int(count))
     return SettledBins(desk, employees)
 
 

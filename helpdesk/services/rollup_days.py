@@ -63,6 +63,18 @@ MIRRORS = (
 )
 
 
+def summed_bins(model: Any, key: str, lo: int, hi: int) -> sa.Select:
+    """A histogram table's counts summed per (`key`, bin) over [lo, hi) of its time: days for
+    the day tables, buckets for the bucket tables (the statement every reader of bins runs)."""
+    time = model.day if "day" in model.__table__.c else model.bucket
+    column = getattr(model, key)
+    return (
+        sa.select(column, model.bin, sa.func.sum(model.count))
+        .where(time >= lo, time < hi)
+        .group_by(column, model.bin)
+    )
+
+
 def day_runs(bucket_runs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """The UTC days [first, last + 1) that sorted [lo, hi) bucket runs touch, joined."""
     days: list[tuple[int, int]] = []

@@ -32,6 +32,7 @@ from helpdesk.models.types import utcnow
 from helpdesk.services import rollups
 from helpdesk.services.histogram import Cumulative, add_values, percentile, quantile, quantile_with
 from helpdesk.services.rollup_cache import raw_rows, settled_bins
+from helpdesk.services.rollup_days import summed_bins
 
 RESPONDED = {MentionStatus.ANSWERED.value, MentionStatus.ANSWERED_ELSEWHERE.value}
 # A report's histograms come from the cache for its whole UTC days but the last RECENT_DAYS (the
@@ -157,24 +158,10 @@ def _take_rolled_buckets(sums: Sums, zone: tzinfo, buckets: set[int]) -> None:
 
 def _add_rolled_bins(sums: Sums, lo: int, hi: int) -> None:
     """The response histograms of buckets [lo, hi), the desk's and each employee's."""
-    desk = db.session.execute(
-        sa.select(
-            RollupResponseBin.channel, RollupResponseBin.bin, sa.func.sum(RollupResponseBin.count)
-        )
-        .where(RollupResponseBin.bucket >= lo, RollupResponseBin.bucket < hi)
-        .group_by(RollupResponseBin.channel, RollupResponseBin.bin)
-    )
+    desk = db.session.execute(summed_bins(RollupResponseBin, "channel", lo, hi))
     for channel, index, count in desk:
         sums.bins.setdefault(channel, Counter())[index] += int(count)
-    people = db.session.execute(
-        sa.select(
-            RollupEmployeeBin.employee_id,
-            RollupEmployeeBin.bin,
-            sa.func.sum(RollupEmployeeBin.count),
-        )
-        .where(RollupEmployeeBin.bucket >= lo, RollupEmployeeBin.bucket < hi)
-        .group_by(RollupEmployeeBin.employee_id, RollupEmployeeBin.bin)
-    )
+    people = db.session.execute(summed_bins(RollupEmployeeBin, "employee_id", lo, hi))
     for employee_id, index, count in people:
         sums.employee_bins.setdefault(employee_id, Counter())[index] += int(count)
 
@@ -292,32 +279,12 @@ def _add_rolled_days(sums: Sums, zone: tzinfo, lo: int, hi: int) -> bool:
             sums.bins.setdefault(channel, Counter()).update(counts)
         sums.employee_base = settled.employees
         bin_days = (last_day - RECENT_DAYS, last_day)
-    dbin, bbin = RollupDayResponseBin, RollupResponseBin
-    desk = [
-        sa.select(dbin.channel, dbin.bin, sa.func.sum(dbin.count))
-        .where(dbin.day >= bin_days[0], dbin.day < bin_days[1])
-        .group_by(dbin.channel, dbin.bin)
-    ]
-    desk += [
-        sa.select(bbin.channel, bbin.bin, sa.func.sum(bbin.count))
-        .where(bbin.bucket >= a, bbin.bucket < b)
-        .group_by(bbin.channel, bbin.bin)
-        for a, b in edges
-    ]
+    desk = [summed_bins(RollupDayResponseBin, "channel", *bin_days)]
+    desk += [summed_bins(RollupResponseBin, "channel", a, b) for a, b in edges]
     for channel, index, count in _rows_of(desk):
         sums.bins.setdefault(channel, Counter())[index] += int(count)
-    dpeople, bpeople = RollupDayEmployeeBin, RollupEmployeeBin
-    people = [
-        sa.select(dpeople.employee_id, dpeople.bin, sa.func.sum(dpeople.count))
-        .where(dpeople.day >= bin_days[0], dpeople.day < bin_days[1])
-        .group_by(dpeople.employee_id, dpeople.bin)
-    ]
-    people += [
-        sa.select(bpeople.employee_id, bpeople.bin, sa.func.sum(bpeople.count))
-        .where(bpeople.bucket >= a, bpeople.bucket < b)
-        .group_by(bpeople.employee_id, bpeople.bin)
-        for a, b in edges
-    ]
+    people = [summed_bins(RollupDayEmployeeBin, "employee_id", *bin_days)]
+    people += [summed_bins(RollupEmployeeBin, "employee_id", a, b) for a, b in edges]
     held_bins = sums.employee_bins
     for employee_id, index, count in _rows_of(people):
         bins = held_bins.get(employee_id)

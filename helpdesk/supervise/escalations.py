@@ -148,10 +148,11 @@ def _index_page(*, status: int = 200, error: str | None = None):
     queue = escalation.list_escalations(shown, limit=min(limit + 1, escalation.MAX_LIST))
     more = len(queue) > limit
     queue = queue[:limit]
+    longer = min(limit + QUEUE_STEP, escalation.MAX_LIST)
     return render_template(
         "supervise/index.html",
         escalations=queue,
-        more_url=url_for(".index", status=shown, limit=limit + QUEUE_STEP) if more else None,
+        more_url=url_for(".index", status=shown, limit=longer) if more else None,
         latest_replies=escalation.latest_replies(queue),
         claim_holders=escalation.claim_holders(queue, utcnow()),
         desk=supervision.desk_state(),
