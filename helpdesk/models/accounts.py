@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.extensions import db
-from helpdesk.models.types import UTCDateTime, utcnow
+from helpdesk.models.types import UTCDateTime, trigram_index, utcnow
 
 
 class BrandAccount(db.Model):
@@ -32,10 +32,12 @@ class XUser(db.Model):
     """A customer on X; username and name stay empty when X could not hydrate the user.
 
     Text without a length: what X sends is stored whole, however long (a 10,000-character
-    name must not stall ingestion on PostgreSQL); search scans, so no index on them.
+    name must not stall ingestion on PostgreSQL). Search finds them by trigrams on PostgreSQL
+    (a GIN index has no length limit) and by scanning on SQLite.
     """
 
     __tablename__ = "x_users"
+    __table_args__ = (trigram_index("ix_x_users_names_trgm", "username", "name"),)
 
     x_user_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     username: Mapped[str | None] = mapped_column(sa.Text)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from helpdesk.extensions import db
 from helpdesk.models.accounts import XUser
 from helpdesk.models.employees import Employee
-from helpdesk.models.types import UTCDateTime, str_enum, utcnow
+from helpdesk.models.types import UTCDateTime, str_enum, trigram_index, utcnow
 
 
 class MentionStatus(StrEnum):
@@ -50,6 +50,8 @@ class Mention(db.Model):
         sa.Index("ix_mentions_created_tweet", "created_at", "tweet_id"),
         # What changed since the roll-ups' watermark (services/rollups.py).
         sa.Index("ix_mentions_changed_at", "changed_at"),
+        # Search for a rare word on PostgreSQL (services/mention_search.py).
+        trigram_index("ix_mentions_text_trgm", "text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

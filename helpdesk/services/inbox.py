@@ -20,11 +20,10 @@ from helpdesk.models import (
     Priority,
     Reply,
     Role,
-    XUser,
     mention_tags,
 )
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit, routing, tagging
+from helpdesk.services import audit, mention_search, routing, tagging
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput
 from helpdesk.services.mentions import claim_free, clean_reason, explain_refusal, get_mention
 from helpdesk.services.settlement import Settled, settle_escalations
@@ -304,14 +303,7 @@ def list_mentions(
         # Searched as ingest stores text (a NUL made U+FFFD): PostgreSQL refuses a NUL in a
         # query parameter (a 500 on the inbox and GET /api/v1/mentions?q=).
         term = search.strip()[:100].replace("\x00", "\ufffd")
-        query = query.join(Mention.author).where(
-            sa.or_(
-                *(
-                    column.icontains(term, autoescape=True)
-                    for column in (Mention.text, XUser.username, XUser.name)
-                )
-            )
-        )
+        query = mention_search.matching(query, term)
     page = _page_of(query, after, newest_first, by_priority)
     rows = list(db.session.scalars(page.limit(limit + 1)))
     items = rows[:limit]
