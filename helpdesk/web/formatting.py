@@ -19,6 +19,9 @@ from babel.support import NullTranslations
 from flask import current_app, g, has_app_context
 from flask_babel import format_datetime, format_timedelta, get_locale, get_timezone
 from flask_babel import get_translations as babel_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 _CACHE_LIMIT = 20_000  # entries per cache; emptied when full (a day of dates is ~1,500)
 _TIME_LETTERS = frozenset("HhKkmsa")  # a time pattern of only these is a function of h:m:s
@@ -55,6 +58,33 @@ def gettext(message: str) -> str:
     """The request's translation of `message` (the templates' `_`, formatted by Jinja)."""
     state = current()
     return (state.translations if state else babel_translations()).ugettext(message)
+
+
+@pass_context
+def template_gettext(context: Context, message: str, /, **variables: object) -> str:
+    """The templates' `_`: what Jinja's newstyle gettext returns (the translation, Markup when
+    autoescaping, always %-formatted), each message translated once a request; without
+    variables the formatted text itself is kept. A page calls `_` hundreds of times."""
+    state = current()
+    escaped = context.eval_ctx.autoescape
+    if state is None:
+        return _trusted(babel_translations().ugettext(message), escaped) % variables
+    key = ("_", message, escaped)
+    found = state.words.get(key)
+    if found is None:
+        found = state.words[key] = _trusted(state.translations.ugettext(message), escaped)
+    if variables:
+        return found % variables
+    plain = state.words.get((key, None))
+    if plain is None:
+        plain = state.words[key, None] = found % variables
+    return plain
+
+
+def _trusted(text: str, escaped: bool) -> str:
+    # Our own catalogue's text, trusted as Jinja's newstyle gettext trusts it; the variables
+    # formatted into it are escaped by Markup's %.
+    return Markup(text) if escaped else text  # noqa: S704
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -172,6 +172,8 @@ def register(app: Flask) -> None:
         pgettext=formatting.pgettext,
         npgettext=formatting.npgettext,
     )
+    # `_` itself, not Jinja's alias that looks `gettext` up and wraps it on every call.
+    app.jinja_env.globals["_"] = formatting.template_gettext
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(age, "age")
     app.add_template_filter(iso, "iso")
