@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.extensions import db
 from helpdesk.models import (
@@ -240,6 +240,19 @@ def _first_open(limit: int) -> sa.CompoundSelect:
     return sa.union_all(*(sa.select(first.c.id) for first in firsts))
 
 
+# What the queue reads of each mention (its order, its row, the claim): the other columns
+# of 50 mentions a page are not loaded (they load on first use, as any expired attribute).
+QUEUE_MENTION_COLUMNS = (
+    Mention.tweet_id,
+    Mention.author_x_id,
+    Mention.text,
+    Mention.created_at,
+    Mention.status,
+    Mention.priority,
+    Mention.claimed_by_id,
+)
+
+
 def list_escalations(status: str = "open", *, limit: int = 200) -> list[Escalation]:
     """The queue: open ones by breach age and priority; resolved ones newest first."""
     if status not in LIST_FILTERS:
@@ -249,6 +262,7 @@ def list_escalations(status: str = "open", *, limit: int = 200) -> list[Escalati
     if not 1 <= limit <= MAX_LIST:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIST}.", code="invalid_limit")
     query = sa.select(Escalation).options(
+        joinedload(Escalation.mention).load_only(*QUEUE_MENTION_COLUMNS),
         selectinload(Escalation.raised_by),
         selectinload(Escalation.assigned_to),
         selectinload(Escalation.resolved_by),

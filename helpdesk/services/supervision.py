@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
-from helpdesk.models import IngestRun, Reply, ReplyStatus
+from helpdesk.models import IngestRun, Mention, Reply, ReplyStatus
 from helpdesk.models.ingest import OPEN_GAP_SQL
 from helpdesk.services import budget
 
@@ -29,7 +29,8 @@ def _replies(status: ReplyStatus, newest_first: bool, limit: int) -> list[Reply]
     query = (
         sa.select(Reply)
         .where(Reply.status == status)
-        .options(selectinload(Reply.mention))
+        # The desk quotes the mention's text, nothing else of it (nor its author).
+        .options(selectinload(Reply.mention).load_only(Mention.text).lazyload(Mention.author))
         .order_by(order, Reply.id)
         .limit(limit)
     )

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from helpdesk.models import Role
+from helpdesk.models import EscalationStatus, Role
 from helpdesk.models.types import utcnow
 from helpdesk.services import escalation, replies, supervision
 from helpdesk.services.errors import NotFound, ServiceError, http_status
@@ -149,18 +149,21 @@ def _index_page(*, status: int = 200, error: str | None = None):
     more = len(queue) > limit
     queue = queue[:limit]
     longer = min(limit + QUEUE_STEP, escalation.MAX_LIST)
+    # Only open rows show the latest reply and the claim: resolved ones need neither.
+    still_open = [e for e in queue if e.status is EscalationStatus.OPEN]
     return render_template(
         "supervise/index.html",
         escalations=queue,
         more_url=url_for(".index", status=shown, limit=longer) if more else None,
-        latest_replies=escalation.latest_replies(queue),
-        claim_holders=escalation.claim_holders(queue, utcnow()),
+        latest_replies=escalation.latest_replies(still_open),
+        claim_holders=escalation.claim_holders(still_open, utcnow()),
         desk=supervision.desk_state(),
         shown=shown,
         filters=ESCALATION_FILTERS,
         now=utcnow(),
         due_at=escalation.due_at,
-        kind_labels=KIND_LABELS,
-        outcome_labels=OUTCOME_LABELS,
+        # Translated once here, not once a row (a lazy string translates each time it is shown).
+        kind_labels={key: str(text) for key, text in KIND_LABELS.items()},
+        outcome_labels={key: str(text) for key, text in OUTCOME_LABELS.items()},
         error=error,
     ), status
