@@ -447,8 +447,8 @@ def _collect_error_handler(app: Flask, x, result: Run) -> None:
 def _collect_database(result: Run) -> None:
     """Every value of every row of every table, by raw SQL."""
     # The error handlers above ran in request contexts inside this test's one app context, so
-    # the session's read (the user, the routing mode) is still open; on SQLite every
-    # transaction takes the write lock (helpdesk/database.py), so end it before reading.
+    # the session's read (the user, the routing mode) is still open; on SQLite a transaction
+    # outside a GET request takes the write lock (helpdesk/database.py), so end it first.
     db.session.remove()
     tables = sa.inspect(db.engine).get_table_names()
     with db.engine.connect() as conn:

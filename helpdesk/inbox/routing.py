@@ -24,7 +24,9 @@ def _routing_context() -> dict[str, object]:
 
     def may_pick() -> bool:
         if not answer:
-            answer.append(current_user.is_authenticated and routing.may_pick(current_user))
+            answer.append(
+                current_user.is_authenticated and routing.may_pick(current_user, for_page=True)
+            )
         return answer[0]
 
     return {"may_pick": may_pick}

@@ -380,7 +380,7 @@ def _tag_context(mention, wanted: list[str] | None) -> dict[str, object]:
     """The mention's tags and the form's choices: suggested tags first (best first), then the
     rest by name; `wanted`: what a refused form asked for, ticked again."""
     current = tagging.tags_by_mention([mention.id])[mention.id]
-    desk = skills.list_tags()
+    desk = skills.desk_tags()
     suggested = [s.name for s in tagging.suggest_tags(mention, tags=desk)] if desk else []
     ticked = set(current if wanted is None else wanted)
     order = {name: i for i, name in enumerate(suggested)}
@@ -430,9 +430,9 @@ def _canned_groups(mention) -> list[tuple[str, list[CannedChoice]]]:
         "number": current_user.number,
     }
     groups: dict[str, list[CannedChoice]] = {}
-    for item in canned.list_canned():
+    for item in canned.active_canned():
         choice = CannedChoice(item.id, item.title, canned.fill_variables(item.body, values))
-        groups.setdefault(item.language.value, []).append(choice)
+        groups.setdefault(item.language, []).append(choice)
     return sorted(groups.items(), key=lambda group: group[0] != mine)
 
 

@@ -34,6 +34,7 @@ from flask_babel import lazy_gettext as _l
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, BadgeKind, Employee, EmployeeBadge, Mention
 from helpdesk.models.badges import LIFETIME
+from helpdesk.services import process_cache
 
 HUNDRED = 100
 FASTEST_MIN_REPLIES = 10
@@ -41,6 +42,7 @@ APPROVED_AS_WRITTEN = 10
 CLEAN_STREAK = 50
 _ACTIONS = ("reply.created", "reply.posted", "reply.approved", "reply.rejected")
 _CHUNK = 900  # ids per IN (...): under SQLite's variable limit
+CACHE_NAME = "badges"  # services/process_cache.py: every badge, read once per process
 
 NAMES = {
     BadgeKind.FIRST_REPLY: _l("First reply"),
@@ -90,6 +92,8 @@ def compute_badges(now: datetime) -> dict[str, int]:
     awards = _awards(replies, approvals, ZoneInfo(current_app.config["HELPDESK"].timezone))
     summary = _store(awards)
     db.session.commit()
+    if summary["added"] or summary["changed"] or summary["removed"]:
+        process_cache.changed(CACHE_NAME)
     return summary
 
 
@@ -317,26 +321,32 @@ class Shown:
         return self.name if self.period == LIFETIME else f"{self.name} ({self.period})"
 
 
-def badges_by_number() -> dict[str, list[Shown]]:
-    """Every employee's badges by number, read once per request (one query per page)."""
-    if "badges_by_number" not in g:
-        rows = db.session.execute(
-            sa.select(
-                Employee.number, EmployeeBadge.kind, EmployeeBadge.period, EmployeeBadge.earned_at
-            )
-            .join(Employee, Employee.id == EmployeeBadge.employee_id)
-            .order_by(EmployeeBadge.earned_at, EmployeeBadge.id)
+def _earned_by_number() -> dict[str, tuple[tuple[str, str, datetime], ...]]:
+    """Every badge as (kind, period, earned_at) by employee number, oldest first."""
+    rows = db.session.execute(
+        sa.select(
+            Employee.number, EmployeeBadge.kind, EmployeeBadge.period, EmployeeBadge.earned_at
         )
-        found: dict[str, list[Shown]] = defaultdict(list)
-        for row in rows:
-            kind = BadgeKind(row.kind)
-            found[row.number].append(
-                Shown(row.kind, row.period, str(NAMES[kind]), ICONS[kind], row.earned_at)
-            )
-        g.badges_by_number = dict(found)
-    return g.badges_by_number
+        .join(Employee, Employee.id == EmployeeBadge.employee_id)
+        .order_by(EmployeeBadge.earned_at, EmployeeBadge.id)
+    )
+    found: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
+    for row in rows:
+        found[row.number].append((row.kind, row.period, row.earned_at))
+    return {number: tuple(earned) for number, earned in found.items()}
 
 
 def badges_of(number: str | None) -> list[Shown]:
-    """One employee's badges, oldest first (template global)."""
-    return badges_by_number().get(number or "", [])
+    """One employee's badges, oldest first, named in the reader's language (template global).
+
+    Every badge is read once per process until the badge job changes them (process_cache),
+    and each number's are named once per request."""
+    shown: dict[str, list[Shown]] = g.setdefault("badges_shown", {})
+    key = number or ""
+    if key not in shown:
+        earned = process_cache.cached(CACHE_NAME, _earned_by_number).get(key, ())
+        shown[key] = [
+            Shown(kind, period, str(NAMES[BadgeKind(kind)]), ICONS[BadgeKind(kind)], earned_at)
+            for kind, period, earned_at in earned
+        ]
+    return shown[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -10,7 +11,7 @@ from flask import current_app
 from helpdesk.extensions import db
 from helpdesk.models import CannedLanguage, CannedReply, Employee, Role
 from helpdesk.models.canned import MAX_BODY, MAX_TITLE
-from helpdesk.services import audit, rule_cache
+from helpdesk.services import audit, process_cache, rule_cache
 from helpdesk.services.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from helpdesk.services.guidelines import blocking, check_reply, invisible_characters
 from helpdesk.x.text import normalize_line_endings, with_signature
@@ -23,6 +24,17 @@ _VARIABLE = re.compile(r"\{(" + "|".join(VARIABLES) + r")\}")
 
 # Any employee's number signs a real reply; the longest one (6 digits) keeps the length honest.
 SAMPLE_NUMBER = "000000"
+CACHE_NAME = "canned"  # services/process_cache.py: the active ones, as the composer offers them
+
+
+@dataclass(frozen=True)
+class CannedText:
+    """An active canned reply as the composer offers it (no database session behind it)."""
+
+    id: int
+    title: str
+    body: str
+    language: str
 
 
 def list_canned(
@@ -35,6 +47,14 @@ def list_canned(
     if active_only:
         query = query.where(CannedReply.active.is_(True))
     return list(db.session.scalars(query))
+
+
+def active_canned() -> tuple[CannedText, ...]:
+    """The active canned replies by language then title, as this process last read them."""
+    return process_cache.cached(
+        CACHE_NAME,
+        lambda: tuple(CannedText(c.id, c.title, c.body, c.language.value) for c in list_canned()),
+    )
 
 
 def fill_variables(body: str, values: dict[str, str | None]) -> str:
@@ -66,6 +86,7 @@ def create_canned(title: object, body: object, language: object, *, actor: Emplo
         "canned.created", "canned_reply", canned.id, actor=actor, title=title, language=lang.value
     )
     db.session.commit()
+    process_cache.changed(CACHE_NAME)
     return canned
 
 
@@ -87,6 +108,7 @@ def update_canned(
         after={"title": title, "body": body, "language": lang.value},
     )
     db.session.commit()
+    process_cache.changed(CACHE_NAME)
     return canned
 
 
@@ -100,6 +122,7 @@ def set_canned_active(canned_id: int, active: bool, *, actor: Employee) -> bool:
     action = "canned.reactivated" if active else "canned.deactivated"
     audit.record(action, "canned_reply", canned.id, actor=actor)
     db.session.commit()
+    process_cache.changed(CACHE_NAME)
     return True
 
 

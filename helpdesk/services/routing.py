@@ -24,7 +24,7 @@ from helpdesk.models import (
     mention_tags,
 )
 from helpdesk.models.types import utcnow
-from helpdesk.services import audit, presence, rule_cache
+from helpdesk.services import audit, presence, process_cache, rule_cache
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput
 from helpdesk.services.skills import tags_by_employee
 
@@ -35,8 +35,11 @@ BATCH = 25  # candidates read per (escalated, priority) stream and page
 _HELD = sa.alias(Mention.__table__, "held")  # the claimer's open claims, in the capped UPDATE
 
 
-def routing_mode() -> RoutingMode:
-    """The desk's routing mode (pull until a supervisor chooses otherwise)."""
+def routing_mode(*, for_page: bool = False) -> RoutingMode:
+    """The desk's routing mode (pull until a supervisor chooses otherwise); `for_page`: as
+    this process last read it (process_cache), for what a page offers, never for a check."""
+    if for_page:
+        return process_cache.cached(MODE_KEY, routing_mode)
     value = db.session.get(DeskSetting, MODE_KEY)
     return RoutingMode(value.value) if value is not None else RoutingMode.PULL
 
@@ -60,12 +63,14 @@ def set_routing_mode(mode: object, *, actor: Employee) -> RoutingMode:
         "routing.mode_changed", "desk", MODE_KEY, actor=actor, before=before.value, after=mode
     )
     db.session.commit()
+    process_cache.changed(MODE_KEY)
     return RoutingMode(mode)
 
 
-def may_pick(employee: Employee) -> bool:
-    """Whether the employee may claim from the list: always in pull mode; supervisors always."""
-    return employee.can(Role.SUPERVISOR) or routing_mode() is RoutingMode.PULL
+def may_pick(employee: Employee, *, for_page: bool = False) -> bool:
+    """Whether the employee may claim from the list: always in pull mode; supervisors always
+    (`for_page`: the mode as routing_mode(for_page=True) reads it)."""
+    return employee.can(Role.SUPERVISOR) or routing_mode(for_page=for_page) is RoutingMode.PULL
 
 
 def check_may_claim(mention_id: int, employee: Employee) -> None:

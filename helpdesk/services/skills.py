@@ -3,27 +3,44 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Employee, Role, Tag, employee_tags
 from helpdesk.models.routing import MAX_TAG
-from helpdesk.services import audit
+from helpdesk.services import audit, process_cache
 from helpdesk.services.errors import Conflict, Forbidden, InvalidInput, Unprocessable
 from helpdesk.services.languages import MENTION_LANGUAGES
 
 MIN_CAPACITY, MAX_CAPACITY = 1, 20
+CACHE_NAME = "tags"  # services/process_cache.py: the list pages show
+
+
+@dataclass(frozen=True)
+class TagRef:
+    """A tag as pages show and suggest it: its id and name, no database session behind it."""
+
+    id: int
+    name: str
 
 
 def list_tags() -> list[Tag]:
-    """The desk's tags by name."""
+    """The desk's tags by name (rows of this session: for changes)."""
     return list(db.session.scalars(sa.select(Tag).order_by(Tag.name)))
 
 
+def desk_tags() -> tuple[TagRef, ...]:
+    """The desk's tags by name as this process last read them (process_cache): for pages."""
+    return process_cache.cached(
+        CACHE_NAME, lambda: tuple(TagRef(tag.id, tag.name) for tag in list_tags())
+    )
+
+
 def known_tag_names() -> list[str]:
-    """The desk's tag names, sorted."""
-    return [tag.name for tag in list_tags()]
+    """The desk's tag names, sorted (for pages)."""
+    return [tag.name for tag in desk_tags()]
 
 
 def create_tag(name: object, *, actor: Employee) -> Tag:
@@ -42,6 +59,7 @@ def create_tag(name: object, *, actor: Employee) -> Tag:
     db.session.flush()
     audit.record("tag.created", "tag", tag.id, actor=actor, name=text)
     db.session.commit()
+    process_cache.changed(CACHE_NAME)
     return tag
 
 

@@ -11,6 +11,7 @@ texts with these words" is one indexed look-up of the text's terms, ranked by co
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,7 +26,7 @@ from helpdesk.services import audit, listening_text
 from helpdesk.services.errors import Forbidden, InvalidInput, Unprocessable
 from helpdesk.services.guidelines import invisible_characters
 from helpdesk.services.mentions import get_mention
-from helpdesk.services.skills import list_tags
+from helpdesk.services.skills import TagRef, list_tags
 
 MAX_TAGS = 10  # tags on one mention
 MAX_SUGGESTIONS = 5
@@ -228,7 +229,7 @@ def _fold(text: str) -> str:
 
 
 def suggest_tags(
-    mention: Mention | int, limit: int = MAX_SUGGESTIONS, tags: list[Tag] | None = None
+    mention: Mention | int, limit: int = MAX_SUGGESTIONS, tags: Sequence[Tag | TagRef] | None = None
 ) -> list[Suggestion]:
     """At most `limit` tags for this mention: those its text names (by name or lemma) first,
     then by how often colleagues set each on mentions sharing its terms (one indexed query);

@@ -105,6 +105,7 @@ def empty_redis(app: Flask) -> None:
     of the same test wrote them (a read-only check saw two new keys: fresh-clone CI, twice)."""
     app.extensions["redis"].flushdb()
     app.extensions.pop("presence_written", None)
+    app.extensions.pop("process_cache", None)  # the tables' rows it held are gone too
 
 
 @contextmanager

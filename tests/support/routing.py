@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from helpdesk.extensions import db
 from helpdesk.models import Employee, Mention, Priority, Tag, mention_tags
-from helpdesk.services import presence
+from helpdesk.services import presence, process_cache, skills
 from helpdesk.services.ingest import ingest_mentions
 
 
@@ -33,6 +33,7 @@ def make_tags(*names: str) -> dict[str, int]:
     tags = [Tag(name=name) for name in names]
     db.session.add_all(tags)
     db.session.commit()
+    process_cache.changed(skills.CACHE_NAME)  # as the service does: pages read the list again
     return {tag.name: tag.id for tag in tags}
 
 
