@@ -23,8 +23,8 @@ def test_old_path_and_rollups_agree_on_a_seeded_desk(
     with scratch_database(tmp_path_factory.mktemp("rollups"), "rollups") as url:
         argv = [sys.executable, str(ROOT / "benchmarks" / "rollups.py"), "--mentions", "2000"]
         argv += ["--repeat", "1", "--replies", "20"]
-        if url.startswith("postgresql"):
-            argv += ["--postgres", url, "--sqlite", str(tmp_path_factory.mktemp("r") / "d.db")]
+        if url.startswith("postgresql"):  # SQLite's roll-ups: tests/services/test_rollups.py
+            argv += ["--postgres", url, "--no-sqlite"]
         else:
             argv += ["--sqlite", url.removeprefix("sqlite:///")]
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
