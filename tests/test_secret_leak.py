@@ -42,6 +42,9 @@ from helpdesk.x.sandbox import BRAND_ID
 from tests.support.app import PASSWORD, FreshContextClient, empty_tables
 from tests.support.web import csrf_from
 
+# One xdist worker runs this module, so its module-scoped scenario (`run`) plays once, not once
+# per worker (CI runs with -n 2).
+pytestmark = pytest.mark.xdist_group("secret_leak")
 ROOT = Path(__file__).resolve().parents[1]
 
 SECRETS = {

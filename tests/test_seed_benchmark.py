@@ -28,6 +28,9 @@ from helpdesk.services import audit, coverage, inbox
 from helpdesk.x.sandbox.state import EPOCH_MS
 from tests.support.backends import scratch_database
 
+# One xdist worker runs this module, so its module-scoped seeded database is built once, not once
+# per worker (CI runs with -n 2).
+pytestmark = pytest.mark.xdist_group("seed_benchmark")
 ROOT = Path(__file__).resolve().parent.parent
 MENTIONS = 2000
 UNTIL = datetime(2026, 11, 30, 12, tzinfo=UTC)
