@@ -12,6 +12,8 @@ from helpdesk.models import IngestRun, Mention, Reply, ReplyStatus
 from helpdesk.models.ingest import OPEN_GAP_SQL
 from helpdesk.services import budget
 
+DESK_LIST = 50  # rows of each list the desk shows; its count says "50+" when there are more
+
 
 @dataclass(frozen=True)
 class DeskState:
@@ -22,9 +24,12 @@ class DeskState:
     budget: budget.Budget
     ingest_gaps: list[IngestRun]
     ingest_runs: list[IngestRun]
+    more_failed: bool = False  # more failed replies than the list shows
+    more_pending: bool = False  # more waiting trainee replies than the list shows
 
 
-def _replies(status: ReplyStatus, newest_first: bool, limit: int) -> list[Reply]:
+def _replies(status: ReplyStatus, newest_first: bool, limit: int) -> tuple[list[Reply], bool]:
+    """The first `limit` replies in this status, and whether there are more."""
     order = Reply.updated_at.desc() if newest_first else Reply.created_at
     query = (
         sa.select(Reply)
@@ -32,13 +37,16 @@ def _replies(status: ReplyStatus, newest_first: bool, limit: int) -> list[Reply]
         # The desk quotes the mention's text, nothing else of it (nor its author).
         .options(selectinload(Reply.mention).load_only(Mention.text).lazyload(Mention.author))
         .order_by(order, Reply.id)
-        .limit(limit)
+        .limit(limit + 1)
     )
-    return list(db.session.scalars(query))
+    found = list(db.session.scalars(query))
+    return found[:limit], len(found) > limit
 
 
-def desk_state(limit: int = 50) -> DeskState:
-    """Failed replies (newest first), trainee replies waiting (oldest first), budget, ingest."""
+def desk_state(limit: int | None = None) -> DeskState:
+    """Failed replies (newest first), trainee replies waiting (oldest first), budget, ingest;
+    `limit` rows of each list (DESK_LIST unless given)."""
+    limit = limit or DESK_LIST
     gaps = (
         sa.select(IngestRun)
         .where(sa.text(OPEN_GAP_SQL))  # the partial index's own words: SQLite renders is_(True)
@@ -47,10 +55,14 @@ def desk_state(limit: int = 50) -> DeskState:
         .limit(limit)
     )
     runs = sa.select(IngestRun).order_by(IngestRun.id.desc()).limit(10)
+    failed, more_failed = _replies(ReplyStatus.FAILED, True, limit)
+    pending, more_pending = _replies(ReplyStatus.PENDING_APPROVAL, False, limit)
     return DeskState(
-        failed_replies=_replies(ReplyStatus.FAILED, True, limit),
-        pending_replies=_replies(ReplyStatus.PENDING_APPROVAL, False, limit),
+        failed_replies=failed,
+        pending_replies=pending,
         budget=budget.current(),
         ingest_gaps=list(db.session.scalars(gaps)),
         ingest_runs=list(db.session.scalars(runs)),
+        more_failed=more_failed,
+        more_pending=more_pending,
     )

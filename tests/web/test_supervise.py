@@ -62,6 +62,37 @@ def test_the_desk_page_escapes_customer_text_everywhere(
     assert "<script>" not in html
 
 
+def test_the_desk_counts_say_when_more_replies_wait_than_it_lists(
+    client, supervisor, make_employee, mentions, monkeypatch
+):
+    """The failed and waiting lists show DESK_LIST rows; their counts say "N+" beyond it."""
+    from helpdesk.services import supervision
+
+    trainee, agent = make_employee("0201", role="trainee"), make_employee("0427")
+    ids = mentions(*(f"help {n}" for n in range(6)))
+    for mention_id in ids[:3]:
+        replies.create_reply(mention_id, trainee, "Checking for you.")
+    for mention_id in ids[3:]:
+        made = replies.create_reply(mention_id, agent, "We will DM you.")
+        db.session.execute(
+            sa.update(Reply).where(Reply.id == made.id).values(status=ReplyStatus.FAILED)
+        )
+    db.session.commit()
+
+    def counts() -> list[str]:
+        return re.findall(
+            r'-title">[^<]*<span class="count">([^<]*)</span>', client.get("/supervise/").text
+        )
+
+    assert counts()[-2:] == ["3", "3"]  # waiting, failed
+    monkeypatch.setattr(supervision, "DESK_LIST", 2)
+    assert counts()[-2:] == ["2+", "2+"]
+    state = supervision.desk_state()
+    assert len(state.failed_replies) == len(state.pending_replies) == 2
+    assert state.more_failed and state.more_pending
+    assert not supervision.desk_state(limit=3).more_failed
+
+
 def test_assign_and_resolve_through_the_queue(client, supervisor, make_employee, mentions):
     """The row forms assign an escalation and resolve it with a note; errors are explained."""
     agent = make_employee("0427")
