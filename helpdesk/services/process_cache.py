@@ -56,8 +56,14 @@ def cached(name: str, load: Callable[[], T]) -> T:
 
 def changed(*names: str) -> None:
     """After the commit of a change: new tokens, so every process reads these names again."""
-    redis = current_app.extensions["redis"]
-    redis.hset(TOKENS_KEY, mapping={name: uuid.uuid4().hex for name in names})
+    try:
+        current_app.extensions["redis"].hset(
+            TOKENS_KEY, mapping={name: uuid.uuid4().hex for name in names}
+        )
+    except redis.RedisError as exc:  # the change is committed: other copies age out instead
+        logger.warning(
+            "cache tokens not renewed (other processes catch up in %d s): %s", MAX_AGE, exc
+        )
     g.pop(_TOKENS, None)  # this request's own later reads see the change too
     for name in names:
         current_app.extensions.get(_STORE, {}).pop(name, None)

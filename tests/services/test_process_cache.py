@@ -79,8 +79,9 @@ def test_a_copy_older_than_max_age_is_read_again(app, monkeypatch):
     assert _statements(app, skills.known_tag_names) == (["refund"], 1)
 
 
-def test_without_redis_the_tables_are_read(app, caplog):
-    """Tokens that cannot be read (Redis down) mean reading the tables, never an error."""
+def test_without_redis_the_tables_are_read_and_changes_still_commit(app, caplog, supervisor):
+    """Tokens that cannot be read or written (Redis down) mean reading the tables and a
+    warning, never an error: a change commits and this process sees it."""
     assert _statements(app, skills.known_tag_names)[0] == []
     _insert_tag("refund")
     with socket.socket() as probe:  # a port nobody listens on
@@ -91,9 +92,12 @@ def test_without_redis_the_tables_are_read(app, caplog):
     try:
         with caplog.at_level(logging.WARNING, logger="helpdesk.services.process_cache"):
             assert _statements(app, skills.known_tag_names) == (["refund"], 1)
+            skills.create_tag("order", actor=supervisor)
+            assert _statements(app, skills.known_tag_names)[0] == ["order", "refund"]
     finally:
         app.extensions["redis"] = working
     assert "cache tokens unreadable" in caplog.text
+    assert "cache tokens not renewed" in caplog.text
 
 
 def test_canned_replies_and_the_routing_mode_follow_their_changes(app, supervisor):
