@@ -88,9 +88,6 @@ class Policy:
     own_session: bool = False  # ends or changes the caller's session: use a throwaway caller
 
 
-# One xdist worker runs this module, so its module-scoped world is built once, not once
-# per worker (CI runs with -n 2).
-pytestmark = pytest.mark.xdist_group("access_matrix")
 PUBLIC = None
 SIGNED_IN = Role.TRAINEE  # every employee: the lowest role
 WEB, API = False, True

@@ -37,9 +37,6 @@ from tests.web.test_access_matrix import (
 )
 
 # Routes that read no cookie, so a forged cross-site request carries nothing to abuse.
-# One xdist worker runs this module, so its module-scoped world is built once, not once
-# per worker (CI runs with -n 2).
-pytestmark = pytest.mark.xdist_group("csrf_routes")
 NOT_COOKIE_AUTHENTICATED = {
     "api.create_token": "trades a number and password in a JSON body for a token; no session",
 }
