@@ -214,7 +214,15 @@ if IS_POSTGRES:  # the scenario needs PostgreSQL's pg_terminate_backend; SQLite 
         )
         outcomes = read(lambda: db.session.scalars(sa.select(IngestRun.outcome)).all())
         scenario.note(f"interrupted pass outcome {[o.value for o in outcomes]}")
+        # The kill may land as the pass finishes (it then ends "ok"): wait for the pass enqueued
+        # now, not for any finished one, or the check reads it half done (fresh-clone CI, once).
+        ok_before = finished_ok_runs()
         enqueue_ingest()
-        wait_for("a complete ingest pass", 30, lambda: finished_ok_runs() >= 1, interval=0.25)
+        wait_for(
+            "the next complete ingest pass",
+            30,
+            lambda: finished_ok_runs() > ok_before,
+            interval=0.25,
+        )
         check_mentions(scenario, x)
         check_cursor(scenario, x)
