@@ -35,7 +35,7 @@ from tests.support.seeded_desk import SeededDesk, seed_desk
 
 pytestmark = pytest.mark.fuzz
 
-EXAMPLES = int(os.environ.get("HELPDESK_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("HELPDESK_FUZZ_EXAMPLES", "10"))
 SEED = os.environ.get("HELPDESK_FUZZ_SEED")
 CHECKS = [
     not_a_server_error,

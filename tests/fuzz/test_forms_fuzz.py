@@ -30,7 +30,7 @@ from tests.support.web import csrf_from
 
 pytestmark = pytest.mark.fuzz
 
-EXAMPLES = int(os.environ.get("HELPDESK_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("HELPDESK_FUZZ_EXAMPLES", "8"))
 SEED = os.environ.get("HELPDESK_FUZZ_SEED")
 # Tables a refusal writes on purpose: how often a guideline stopped a reply is a figure.
 COUNTED_REFUSALS = {"guideline_hits"}
