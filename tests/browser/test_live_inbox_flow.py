@@ -31,7 +31,8 @@ def test_a_new_mention_appears_without_reload_with_its_sla_countdown(
 
     ids = ingest(x, "@acme_help the app crashes at checkout")
     new_row = page.locator(f'tr[data-mention-id="{ids[-1]}"]')
-    expect(new_row).to_contain_text("the app crashes at checkout", timeout=5_000)
+    # Polls come every 500 ms; the rest is CI's load (5 s missed once with both cores busy).
+    expect(new_row).to_contain_text("the app crashes at checkout", timeout=15_000)
     expect(new_row.locator('[data-testid="sla"]')).to_have_text(re.compile(r"\d+:\d\d"))
     assert page.evaluate("window.notReloaded") is True
     expect(first_row).to_have_class(re.compile(r"\bselected\b"))  # the selection stayed
